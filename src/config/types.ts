@@ -1,0 +1,46 @@
+/** The validated configuration, as the rest of the program sees it. All durations in ms. */
+export interface ListenAddress {
+  /** '' means every interface (Go's ":8080"). */
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface ProxySettings {
+  readonly addr: ListenAddress;
+  /** Upstream connect timeout; 0 = none. */
+  readonly dialTimeout: number;
+  /** Ports CONNECT may reach; default [443]. */
+  readonly connectPorts: readonly number[];
+  /** A tunnel or keep-alive connection idle this long is closed; 0 = never. */
+  readonly idleTimeout: number;
+  /** Time allowed to receive a request's headers. */
+  readonly readTimeout: number;
+  /** Time allowed for a response write to make progress. */
+  readonly writeTimeout: number;
+  /** Largest request head accepted; bigger gets 431. */
+  readonly maxHeaderSize: number;
+}
+
+export interface ApiSettings {
+  readonly addr: ListenAddress;
+  /** Absolute paths (resolved against the config directory). */
+  readonly httpsCert: string;
+  readonly httpsKey: string;
+  readonly webStaticFilesDir: string;
+  readonly excludedRoutes: readonly string[];
+  /** How often consumption and session activity are written to the store. */
+  readonly persistInterval: number;
+  readonly readTimeout: number;
+  readonly writeTimeout: number;
+}
+
+export interface StoreSettings {
+  /** Absolute path of the SQLite file. */
+  readonly path: string;
+}
+
+export interface ServerConfig {
+  readonly proxy: ProxySettings;
+  readonly api: ApiSettings;
+  readonly store: StoreSettings;
+}
