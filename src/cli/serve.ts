@@ -1,0 +1,47 @@
+import { ConfigError, EX_CONFIG, formatIssue } from '../config/issues.js';
+import { Gateway } from '../server/gateway.js';
+import { createJsonLogger } from '../util/json-logger.js';
+
+/**
+ * Runs the gateway until SIGINT/SIGTERM (graceful stop, consumption flushed) and reloads the
+ * configuration on SIGHUP. Prints where each listener is, for the person who started it.
+ */
+export async function serve(configDir: string): Promise<number> {
+  const log = createJsonLogger();
+  let gateway: Gateway;
+  try {
+    gateway = await Gateway.start({ configDir, log });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const issue of err.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+      process.stderr.write(`pmproxy: ${err.issues.length} configuration error(s) in ${configDir}; not starting\n`);
+      return EX_CONFIG;
+    }
+    throw err;
+  }
+  const proxy = gateway.proxyAddress;
+  const proxyHost = proxy.family === 'IPv6' ? `[${proxy.address}]` : proxy.address;
+  process.stdout.write(`pmproxy: proxy listening on http://${proxyHost}:${proxy.port}\n`);
+  process.stdout.write(`pmproxy: web and API on ${gateway.web.url} (certificate SHA-256 ${gateway.web.fingerprint})\n`);
+  process.stdout.write(`pmproxy: store ${gateway.config.server.store.path}, config ${gateway.config.dir}\n`);
+
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      process.stdout.write(`pmproxy: ${signal}: stopping (finishing requests in flight, saving consumption)\n`);
+      gateway.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error('shutdown failed', { err: String(err) });
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGHUP', () => {
+      void gateway.reload().then((r) => {
+        process.stdout.write(r.ok ? 'pmproxy: configuration reloaded\n' : 'pmproxy: reload refused, old configuration kept\n');
+      });
+    });
+  });
+}

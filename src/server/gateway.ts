@@ -1,0 +1,174 @@
+import type { AddressInfo } from 'node:net';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { buildManagers, buildUserDirectory } from '../config/build.js';
+import { SqliteStore } from '../store/sqlite.js';
+import { SessionRegistryImpl } from '../sessions/registry.js';
+import { Ledger } from '../metering/ledger.js';
+import { TokenBuckets } from '../metering/bandwidth.js';
+import { compileRule, type CompiledRule } from '../rules/compile.js';
+import { RulePolicy } from '../rules/policy.js';
+import type { Manager, Services } from '../managers/types.js';
+import type { Clock } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { createProxyServer, type ProxyServer } from '../proxy/server.js';
+import { startWebServer, type WebServer } from './web-server.js';
+import { formatIssue } from '../config/issues.js';
+
+export interface GatewayOptions {
+  readonly configDir: string;
+  readonly log: Logger;
+  readonly clock?: Clock;
+}
+
+/** Everything a loaded configuration turns into that a reload replaces. */
+interface Generation {
+  readonly config: LoadedConfig;
+  readonly managers: Map<string, Manager>;
+  readonly policy: RulePolicy;
+}
+
+/**
+ * The running gateway: the store, the services shared by every manager, the proxy and the HTTPS
+ * listener. A reload swaps managers and rules without closing listeners; persistence runs on the
+ * configured interval and at shutdown.
+ */
+export class Gateway {
+  #generation: Generation;
+  #persistTimer: NodeJS.Timeout | undefined;
+  #stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly services: Services,
+    generation: Generation,
+    readonly proxy: ProxyServer,
+    readonly web: WebServer,
+    readonly log: Logger,
+  ) {
+    this.#generation = generation;
+  }
+
+  static async start(options: GatewayOptions): Promise<Gateway> {
+    const clock = options.clock ?? systemClock;
+    const log = options.log;
+    const config = loadConfig(options.configDir);
+    for (const w of config.warnings) log.warn(formatIssue(w), { kind: 'config' });
+    const store = SqliteStore.open(config.server.store.path);
+    const services: Services = {
+      clock,
+      log,
+      store,
+      users: buildUserDirectory(config, store),
+      sessions: new SessionRegistryImpl(store, clock),
+      consumption: new Ledger(store, clock),
+      bandwidth: new TokenBuckets(clock),
+      configDir: config.dir,
+    };
+    let generation: Generation;
+    try {
+      generation = buildGeneration(config, services);
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+    const web = await startWebServer({ settings: config.server.api, log });
+    const proxy = createProxyServer({
+      policy: { decide: (rule, ctx) => gateway.#generation.policy.decide(rule, ctx) },
+      settings: config.server.proxy,
+      clock,
+      log,
+      apiUrl: web.url,
+    });
+    const gateway: Gateway = new Gateway(services, generation, proxy, web, log);
+    try {
+      await proxy.listen(config.server.proxy.addr);
+    } catch (err) {
+      await web.close();
+      store.close();
+      throw err;
+    }
+    gateway.#persistTimer = setInterval(() => gateway.persist(), config.server.api.persistInterval);
+    gateway.#persistTimer.unref();
+    return gateway;
+  }
+
+  get config(): LoadedConfig {
+    return this.#generation.config;
+  }
+  get managers(): ReadonlyMap<string, Manager> {
+    return this.#generation.managers;
+  }
+  get policy(): RulePolicy {
+    return this.#generation.policy;
+  }
+  get proxyAddress(): AddressInfo {
+    return this.proxy.address();
+  }
+
+  /** Writes consumption and session activity to the store. Never throws: a failed flush retries. */
+  persist(): void {
+    try {
+      this.services.consumption.flush();
+      this.services.sessions.flush();
+    } catch (err) {
+      this.log.error('persisting consumption failed; will retry', { err: String(err) });
+    }
+  }
+
+  /**
+   * Re-reads the configuration. A bad one is refused and the running one stays; listeners are kept
+   * (an address change needs a restart, and is reported).
+   */
+  async reload(): Promise<{ ok: boolean; messages: string[] }> {
+    let config: LoadedConfig;
+    try {
+      config = loadConfig(this.#generation.config.dir);
+    } catch (err) {
+      const messages = String(err instanceof Error ? err.message : err).split('\n');
+      for (const m of messages) this.log.error(`reload refused: ${m}`, { kind: 'config' });
+      return { ok: false, messages };
+    }
+    let next: Generation;
+    try {
+      next = buildGeneration(config, { ...this.services, users: buildUserDirectory(config, this.services.store) });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.error(`reload refused: ${message}`, { kind: 'config' });
+      return { ok: false, messages: [message] };
+    }
+    const old = this.#generation;
+    this.#generation = next;
+    const messages = config.warnings.map(formatIssue);
+    const before = old.config.server;
+    if (JSON.stringify(before) !== JSON.stringify(config.server)) {
+      messages.push('server.toml changed: listener addresses, timeouts and the store path apply after a restart');
+    }
+    for (const m of messages) this.log.warn(m, { kind: 'config' });
+    await closeManagers(old.managers);
+    this.log.info('configuration reloaded', { rules: [...config.rules.keys()] });
+    return { ok: true, messages };
+  }
+
+  /** Stops accepting, lets requests in flight finish up to `graceMs`, flushes, closes the store. */
+  stop(graceMs = 10_000): Promise<void> {
+    this.#stopping ??= (async () => {
+      if (this.#persistTimer !== undefined) clearInterval(this.#persistTimer);
+      await Promise.all([this.proxy.close(graceMs), this.web.close()]);
+      this.persist();
+      await closeManagers(this.#generation.managers);
+      this.services.store.close();
+    })();
+    return this.#stopping;
+  }
+}
+
+function buildGeneration(config: LoadedConfig, services: Services): Generation {
+  const managers = buildManagers(config, services);
+  const compiled = new Map<string, CompiledRule>();
+  for (const [name, text] of config.rules) compiled.set(name, compileRule(name, text, managers));
+  return { config, managers, policy: new RulePolicy(compiled) };
+}
+
+async function closeManagers(managers: ReadonlyMap<string, Manager>): Promise<void> {
+  for (const m of managers.values()) await m.close?.();
+}
