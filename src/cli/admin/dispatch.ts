@@ -1,0 +1,49 @@
+import { parseArgs } from 'node:util';
+import { configDirFrom } from '../config-dir.js';
+import { UsageError } from '../usage-error.js';
+import { openAdminContext } from './context.js';
+import { userCommand } from './users.js';
+import { quotaCommand } from './quota.js';
+import { sessionCommand } from './sessions.js';
+
+/** `pmproxy user|quota|session …`: parses the shared flags, opens the store, runs, closes. */
+export async function runAdminCommand(area: 'user' | 'quota' | 'session', argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      manager: { type: 'string', short: 'm' },
+      group: { type: 'string', short: 'g', multiple: true },
+      name: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+  });
+  const [verb, ...args] = positionals;
+  if (verb === undefined) throw new UsageError(`${area}: which action?`);
+  const ctx = openAdminContext(configDirFrom(values.config));
+  try {
+    const flags = {
+      manager: values.manager,
+      groups: values.group ?? [],
+      name: values.name,
+      passwordStdin: values['password-stdin'] === true,
+      json: values.json === true,
+    };
+    if (area === 'user') return await userCommand(ctx, verb, args, flags);
+    if (area === 'quota') return quotaCommand(ctx, verb, args, flags);
+    return sessionCommand(ctx, verb, args, flags);
+  } finally {
+    ctx.close();
+  }
+}
+
+export interface AdminFlags {
+  readonly manager: string | undefined;
+  readonly groups: string[];
+  readonly name: string | undefined;
+  readonly passwordStdin: boolean;
+  readonly json: boolean;
+}

@@ -1,0 +1,57 @@
+import type { Manager } from '../../managers/types.js';
+import { formatSize } from '../../util/size.js';
+import { UsageError } from '../usage-error.js';
+import { managersOfKind, type AdminContext } from './context.js';
+import type { AdminFlags } from './dispatch.js';
+
+/** What the admin commands need of a download quota manager. */
+export interface QuotaView extends Manager {
+  quotaFor(user: string): number;
+  consumption(user: string): number;
+  reset(user: string): void;
+  cycle(): { start: Date; next: Date };
+}
+
+function isQuotaView(m: Manager): m is QuotaView {
+  const q = m as Partial<QuotaView>;
+  return typeof q.quotaFor === 'function' && typeof q.consumption === 'function' && typeof q.reset === 'function';
+}
+
+export function quotaManagers(ctx: AdminContext, only?: string): QuotaView[] {
+  return managersOfKind(ctx, 'dwnConsR', only).filter(isQuotaView);
+}
+
+export function quotaCommand(ctx: AdminContext, verb: string, args: string[], flags: AdminFlags): number {
+  const [user] = args;
+  if (user === undefined) throw new UsageError(`quota ${verb}: which user?`);
+  const quotas = quotaManagers(ctx, flags.manager);
+  if (quotas.length === 0) {
+    process.stderr.write('pmproxy: managers.toml has no [[dwnConsR]]\n');
+    return 1;
+  }
+  switch (verb) {
+    case 'show': {
+      const rows = quotas.map((q) => {
+        const used = q.consumption(user);
+        const quota = q.quotaFor(user);
+        return { manager: q.name, user, bytesCons: used, bytesQuota: quota, consumption: formatSize(used), quota: formatSize(quota), resetAt: q.cycle().next.toISOString() };
+      });
+      if (flags.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+      else {
+        for (const r of rows) {
+          process.stdout.write(`${r.manager}: ${r.user} used ${r.consumption} of ${r.quota} (next reset ${r.resetAt})\n`);
+        }
+      }
+      return 0;
+    }
+    case 'reset': {
+      for (const q of quotas) {
+        q.reset(user);
+        process.stdout.write(`${q.name}: consumption of ${user} reset to 0 B\n`);
+      }
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown action "quota ${verb}"`);
+  }
+}
