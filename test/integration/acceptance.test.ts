@@ -11,6 +11,8 @@ import type { Decision } from '../../src/rules/decision.js';
 import type { Gateway } from '../../src/server/gateway.js';
 import type { QuotaView } from '../../src/cli/admin/quota.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { compileRule } from '../../src/rules/compile.js';
+import { RulePolicy } from '../../src/rules/policy.js';
 import { startGateway, writeConfigDir } from '../helpers/gateway.js';
 
 const USERS = `
@@ -115,17 +117,16 @@ describe('acceptance cases of the Go original, adapted', () => {
   let gateway: Gateway;
   let cleanup: () => void;
   const clock = new ManualClock('2026-11-20T10:00:00Z');
-  const decide = (rule: keyof typeof RULES, c: RequestContext) => gateway.policy.decide(rule, c);
+  let rules: RulePolicy;
+  const decide = (rule: keyof typeof RULES, c: RequestContext) => rules.decide(rule, c);
   const quota = (name: string) => gateway.managers.get(name) as QuotaView;
 
   before(async () => {
-    const policy = Object.entries(RULES)
-      .filter(([k]) => k !== 'proxy')
-      .map(([k, v]) => `${k} = "${v}"`)
-      .join('\n');
-    const cfg = writeConfigDir(`rule = "${RULES.proxy}"\n${USERS}\n[policy]\n${policy}\n${MANAGERS}`);
+    const cfg = writeConfigDir(`rule = "${RULES.proxy}"\n${USERS}\n${MANAGERS}`);
     cleanup = cfg.cleanup;
     gateway = await startGateway(cfg.dir, clock);
+    // Each case's rule, compiled over the running gateway's managers.
+    rules = new RulePolicy(new Map(Object.entries(RULES).map(([name, text]) => [name, compileRule(name, text, gateway.managers)])));
     gateway.services.store.putUser({ name: 'user0', passwordHash: 'unused', displayName: 'User Zero' });
     gateway.services.store.setGroups('user0', ['group0']);
   });
