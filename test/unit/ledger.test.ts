@@ -14,7 +14,7 @@ const ANCHOR = new Date('1970-01-05T00:00:00Z');
 const DAILY = { lengthMs: DAY, anchor: ANCHOR };
 
 /** The real store, with the next `addConsumption` calls made to fail (a full disk, a locked file). */
-function withFailingWrites(store: Store): { store: Store; failNext(n: number): void } {
+function withFailingWrites(store: Store): { store: Store; failNext: (n: number) => void } {
   let failures = 0;
   const wrapped = new Proxy(store, {
     get(target, prop) {
