@@ -1,0 +1,81 @@
+import type { TableReader } from '../config/table-reader.js';
+import { formatDuration, parseDuration } from '../util/duration.js';
+import type { KnownNames, Manager, ManagerKind, RequestContext, Services, Verdict } from './types.js';
+import { checkUserDBName } from './user-db-check.js';
+
+/** `[[sessionIPM]]`: a client address bound to a user by a login, with idle and absolute limits. */
+export interface SessionIPMConfig {
+  readonly name: string;
+  /** The user DB logins are checked against. */
+  readonly auth: string;
+  /** ms without a request after which the session ends; 0 = never. */
+  readonly idleTimeout: number;
+  /** ms after login at which the session ends whatever happens; 0 = never. */
+  readonly lifetime: number;
+}
+
+const DEFAULT_IDLE_TIMEOUT = '30m';
+const DEFAULT_LIFETIME = '12h';
+
+export const sessionIPM: ManagerKind<SessionIPMConfig> = {
+  kind: 'sessionIPM',
+
+  parse(table: TableReader): SessionIPMConfig | undefined {
+    const name = table.string('name', { required: true, nonEmpty: true });
+    const auth = table.string('auth', { required: true, nonEmpty: true });
+    const idleTimeout = table.has('idleTimeout')
+      ? table.duration('idleTimeout')
+      : defaultMs(DEFAULT_IDLE_TIMEOUT);
+    const lifetime = table.has('lifetime') ? table.duration('lifetime') : defaultMs(DEFAULT_LIFETIME);
+    table.done();
+    if (name === undefined || auth === undefined || idleTimeout === undefined || lifetime === undefined)
+      return undefined;
+    return { name, auth, idleTimeout, lifetime };
+  },
+
+  check(config: SessionIPMConfig, known: KnownNames, table: TableReader): void {
+    checkUserDBName(config.auth, 'auth', known, table);
+  },
+
+  create(config: SessionIPMConfig, services: Services): Manager {
+    services.sessions.configure(config.name, config.auth, {
+      idleTimeout: config.idleTimeout,
+      lifetime: config.lifetime,
+    });
+    return new SessionIPM(config, services);
+  },
+};
+
+class SessionIPM implements Manager {
+  readonly kind = 'sessionIPM';
+  readonly name: string;
+
+  constructor(
+    readonly config: SessionIPMConfig,
+    readonly services: Services,
+  ) {
+    this.name = config.name;
+  }
+
+  test(ctx: RequestContext): Verdict {
+    const session = this.services.sessions.lookup(this.name, ctx.clientIp);
+    if (session === undefined) return { match: false, reason: `no session for ${ctx.clientIp}` };
+    ctx.users.set(this.config.auth, session.user);
+    return { match: true, reason: `${session.user} logged in at ${ctx.clientIp}` };
+  }
+
+  settings(): Record<string, unknown> {
+    return {
+      name: this.name,
+      auth: this.config.auth,
+      idleTimeout: formatDuration(this.config.idleTimeout),
+      lifetime: formatDuration(this.config.lifetime),
+    };
+  }
+}
+
+function defaultMs(text: string): number {
+  const ms = parseDuration(text);
+  if (typeof ms !== 'number') throw new Error(`bad built-in duration ${text}`);
+  return ms;
+}
