@@ -1,7 +1,8 @@
 import type { TableReader } from '../config/table-reader.js';
 import { formatSize } from '../util/size.js';
 import { userOf } from './identity.js';
-import { checkUserDB, readGroupSizes } from './group-sizes.js';
+import { readGroupSizes } from './group-sizes.js';
+import { checkUserDBName } from './user-db-check.js';
 import type { KnownNames, Manager, ManagerKind, Pacer, RequestContext, Services, Verdict } from './types.js';
 
 export interface BwConsRConfig {
@@ -80,7 +81,7 @@ export const bwConsR: ManagerKind<BwConsRConfig> = {
   },
 
   check(config: BwConsRConfig, known: KnownNames, table: TableReader): void {
-    checkUserDB(config.userDBN, known, table);
+    checkUserDBName(config.userDBN, 'userDBN', known, table);
   },
 
   create(config: BwConsRConfig, services: Services): BandwidthManager {

@@ -3,7 +3,8 @@ import { anchorFromTomlDate, DEFAULT_CYCLE_ANCHOR, parseAnchor } from '../meteri
 import { formatDuration } from '../util/duration.js';
 import { formatSize } from '../util/size.js';
 import { userOf } from './identity.js';
-import { readGroupSizes, checkUserDB } from './group-sizes.js';
+import { readGroupSizes } from './group-sizes.js';
+import { checkUserDBName } from './user-db-check.js';
 import type { KnownNames, Manager, ManagerKind, Meter, RequestContext, Services, Verdict } from './types.js';
 
 export interface DwnConsRConfig {
@@ -146,7 +147,7 @@ export const dwnConsR: ManagerKind<DwnConsRConfig> = {
   },
 
   check(config: DwnConsRConfig, known: KnownNames, table: TableReader): void {
-    checkUserDB(config.userDBN, known, table);
+    checkUserDBName(config.userDBN, 'userDBN', known, table);
   },
 
   create(config: DwnConsRConfig, services: Services): DownloadQuotaManager {

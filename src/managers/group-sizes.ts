@@ -1,5 +1,4 @@
 import { sizeValue, type TableReader } from '../config/table-reader.js';
-import type { KnownNames } from './types.js';
 
 /**
  * Reads a table of group → size (`[dwnConsR.groupQuota]`, `[bwConsR.groupRate]`), reporting every
@@ -27,14 +26,4 @@ export function readGroupSizes(
   }
   groups.done();
   return ok ? out : undefined;
-}
-
-/** Reports a `userDBN` that names no user database, naming the key and what there is. */
-export function checkUserDB(name: string, known: KnownNames, table: TableReader, key = 'userDBN'): void {
-  if (known.userDBs.has(name)) return;
-  const there = [...known.userDBs].join(', ');
-  table.issues.add(
-    table.keyPath(key),
-    `names no user database "${name}" (${there === '' ? 'none is configured' : `there is: ${there}`})`,
-  );
 }
