@@ -45,10 +45,7 @@ export class DownloadQuotaManager implements Manager {
    * time (the original cached it until restart, so group changes never took effect).
    */
   quotaFor(user: string): number {
-    const groups = this.services.users.get(this.config.userDBN)?.groups(user) ?? [];
-    let total = 0;
-    for (const group of new Set(groups)) total += this.config.groupQuota.get(group) ?? 0;
-    return total;
+    return this.#quotaOf(this.services.users.get(this.config.userDBN)?.groups(user) ?? []);
   }
 
   /** Bytes `user` downloaded in the current cycle. */
@@ -86,8 +83,9 @@ export class DownloadQuotaManager implements Manager {
     if (user === undefined) return { match: false, reason: `no user for ${ctx.clientIp}` };
     const db = this.services.users.get(this.config.userDBN);
     if (db === undefined) return { match: false, reason: `no user database "${this.config.userDBN}"` };
-    if (db.groups(user) === undefined) return { match: false, reason: `${user} is not in ${db.name}` };
-    const quota = this.quotaFor(user);
+    const groups = db.groups(user);
+    if (groups === undefined) return { match: false, reason: `${user} is not in ${db.name}` };
+    const quota = this.#quotaOf(groups);
     const used = this.consumption(user);
     if (used >= quota) {
       return {
@@ -97,6 +95,12 @@ export class DownloadQuotaManager implements Manager {
       };
     }
     return { match: true, effect: { kind: 'meter', meter: this.#meter(user, quota) } };
+  }
+
+  #quotaOf(groups: readonly string[]): number {
+    let total = 0;
+    for (const group of new Set(groups)) total += this.config.groupQuota.get(group) ?? 0;
+    return total;
   }
 
   /** The quota is fixed for the flow's lifetime; the consumption is read live, shared by all flows. */
