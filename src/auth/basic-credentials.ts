@@ -9,9 +9,10 @@ export function parseBasic(header: string | undefined): BasicCredentials {
   if (header === undefined) return { ok: false, problem: 'missing' };
   const value = header.trim();
   const space = value.indexOf(' ');
+  const scheme = space < 0 ? value : value.slice(0, space);
   // Another scheme (Bearer, Negotiate …) is not credentials this proxy understands: treat as absent.
-  if (space < 0 || value.slice(0, space).toLowerCase() !== 'basic') return { ok: false, problem: 'missing' };
-  const token = value.slice(space + 1).trim();
+  if (scheme.toLowerCase() !== 'basic') return { ok: false, problem: 'missing' };
+  const token = space < 0 ? '' : value.slice(space + 1).trim();
   if (!BASE64.test(token) || token.length % 4 !== 0) return { ok: false, problem: 'malformed' };
   const decoded = Buffer.from(token, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
