@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { TableReader } from '../config/table-reader.js';
 import { isPhcHash, verifyPassword, verifyUnknownUser } from '../auth/passwords.js';
+import type { Store } from '../store/types.js';
 import type { UserDB } from './types.js';
 import type { UserDBKind } from './kind.js';
 
@@ -15,7 +16,7 @@ export interface MapDBConfig {
 
 const HASH_ADVICE = 'replace it with the output of `pmproxy hash-password` (an argon2 hash)';
 
-export const mapDBKind: UserDBKind<MapDBConfig> = {
+export const mapDBKind: UserDBKind<MapDBConfig> & { create(config: MapDBConfig, store?: Store): UserDB } = {
   kind: 'mapDB',
 
   parse(table: TableReader): MapDBConfig | undefined {
@@ -79,7 +80,8 @@ export const mapDBKind: UserDBKind<MapDBConfig> = {
     return name === undefined ? undefined : { name, userPass, userGroups, displayNames };
   },
 
-  create(config: MapDBConfig): UserDB {
+  /** The store is not needed (users live in the TOML); accepted so every UserDBKind is called alike. */
+  create(config: MapDBConfig, _store?: Store): UserDB {
     return new MapUserDB(config);
   },
 };
