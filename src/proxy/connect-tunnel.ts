@@ -1,0 +1,178 @@
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Decision } from '../rules/decision.js';
+import { AccessEntry } from './access-log.js';
+import { denialAnswer, errorAnswer, type AnswerFormat, type ProxyAnswer } from './deny-page.js';
+import { authority, dialTunnel, type Endpoint } from './dial.js';
+import { VIA } from './hop-by-hop.js';
+import { MeteredFlow } from './metered-flow.js';
+import { normalizeClientIp, parseConnectTarget } from './request-target.js';
+import { noop, PROXY_RULE, requestContext, type ProxyRuntime } from './runtime.js';
+import { classifyUpstreamError } from './upstream-errors.js';
+import { writeRawAnswer } from './write-answer.js';
+
+/**
+ * One CONNECT: the port must be allowlisted and the policy must allow it before anything is dialled;
+ * then the tunnel is opened, and bytes from the origin are metered and paced on their way down.
+ * The caller has already attached an error handler to `client` (a reset during the policy check
+ * must not crash the process).
+ */
+export async function handleConnect(
+  rt: ProxyRuntime,
+  req: IncomingMessage,
+  client: Socket,
+  head: Buffer,
+): Promise<void> {
+  client.on('error', noop);
+  const entry = new AccessEntry(rt.log, 'CONNECT');
+  entry.client = normalizeClientIp(client.remoteAddress);
+  const refuse = (answer: ProxyAnswer): void => {
+    entry.status = answer.status;
+    writeRawAnswer(client, answer);
+    entry.write();
+  };
+  const format = (target: string): AnswerFormat => ({
+    html: false,
+    target,
+    ...(rt.apiUrl === undefined ? {} : { apiUrl: rt.apiUrl }),
+  });
+
+  const parsed = parseConnectTarget(req.url ?? '');
+  if (!parsed.ok) {
+    refuse(errorAnswer(400, 'Bad Request', parsed.reason, format('')));
+    return;
+  }
+  const target = parsed.value;
+  entry.host = target.host;
+  entry.port = target.port;
+  const back = `https://${target.port === 443 ? target.host : authority(target)}/`;
+  if (!rt.settings.connectPorts.includes(target.port)) {
+    refuse(errorAnswer(403, 'Forbidden', `CONNECT to port ${target.port} is not allowed`, format(back)));
+    return;
+  }
+  const ctx = requestContext(
+    rt,
+    entry.client,
+    { host: target.host, port: target.port, method: 'CONNECT' },
+    req.headers['proxy-authorization'],
+  );
+  let decision: Decision;
+  try {
+    decision = await rt.policy().decide(PROXY_RULE, ctx);
+  } catch (err) {
+    rt.log.error('the proxy rule could not be evaluated', { err: String(err), host: target.host });
+    entry.end = 'policy-error';
+    refuse(errorAnswer(500, 'Internal Server Error', 'the access rule could not be evaluated', format(back)));
+    return;
+  }
+  entry.result = decision.result;
+  entry.user = decision.user;
+  if (client.destroyed) {
+    entry.end = 'client-closed';
+    entry.write();
+    return;
+  }
+  if (!decision.allow) {
+    refuse(denialAnswer(decision, format(back)));
+    return;
+  }
+  let upstream: Socket;
+  try {
+    upstream = await dialTunnel(target, decision.route, rt.settings.dialTimeout, true);
+  } catch (err) {
+    const failure = classifyUpstreamError(err);
+    entry.error = failure.code;
+    entry.end = 'upstream-error';
+    const reason = `${authority(target)}: ${failure.reason}`;
+    refuse(errorAnswer(failure.status, STATUS_CODES[failure.status] ?? 'Error', reason, format(back)));
+    return;
+  }
+  if (client.destroyed) {
+    upstream.destroy();
+    entry.end = 'client-closed';
+    entry.write();
+    return;
+  }
+  runTunnel(rt, { client, upstream, head, decision, entry, target });
+}
+
+interface Tunnel {
+  readonly client: Socket;
+  readonly upstream: Socket;
+  readonly head: Buffer;
+  readonly decision: Decision;
+  readonly entry: AccessEntry;
+  readonly target: Endpoint;
+}
+
+function runTunnel(rt: ProxyRuntime, t: Tunnel): void {
+  const { client, upstream, entry } = t;
+  upstream.on('error', noop);
+  rt.tunnels.add(client);
+  entry.countDown = () => flow.delivered;
+  const destroyBoth = () => {
+    upstream.destroy();
+    client.destroy();
+  };
+  const flow = new MeteredFlow({
+    source: upstream,
+    sink: client,
+    meters: t.decision.meters,
+    pacers: t.decision.pacers,
+    sleep: rt.sleep,
+    writeTimeout: rt.settings.writeTimeout,
+    onQuotaCut: (last) => {
+      entry.end = 'quota';
+      upstream.destroy();
+      if (last.length > 0) client.write(last);
+      client.destroySoon();
+    },
+    onWriteStall: () => {
+      entry.end = 'write-stall';
+      destroyBoth();
+    },
+  });
+  client.once('close', () => {
+    rt.tunnels.delete(client);
+    flow.stop();
+    upstream.destroy();
+    entry.write();
+  });
+  upstream.once('close', (hadError) => {
+    if (hadError) {
+      entry.end ??= 'upstream-error';
+      client.destroy();
+    }
+  });
+  upstream.once('end', () => {
+    flow.stop();
+    client.end();
+  });
+  const idle = rt.settings.idleTimeout;
+  if (idle > 0) {
+    const onIdle = () => {
+      entry.end ??= 'idle-timeout';
+      destroyBoth();
+    };
+    client.setTimeout(idle, onIdle);
+    upstream.setTimeout(idle, onIdle);
+  }
+
+  // Client to origin: not metered (uploads are free), but with backpressure.
+  client.on('data', (chunk: Buffer) => {
+    entry.up += chunk.length;
+    if (!upstream.write(chunk)) client.pause();
+  });
+  upstream.on('drain', () => client.resume());
+  client.once('end', () => upstream.end());
+
+  client.setNoDelay(true);
+  entry.status = 200;
+  client.write(`HTTP/1.1 200 Connection Established\r\nVia: ${VIA}\r\n\r\n`);
+  if (t.head.length > 0) {
+    entry.up += t.head.length;
+    upstream.write(t.head);
+  }
+  flow.start();
+  client.resume();
+}

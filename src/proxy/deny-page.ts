@@ -1,0 +1,116 @@
+import type { Decision, TraceEntry } from '../rules/decision.js';
+
+/** A short answer the proxy writes itself: a denial, a challenge, an error. */
+export interface ProxyAnswer {
+  readonly status: number;
+  /** Extra headers besides Content-Type and Content-Length. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+export interface AnswerFormat {
+  /** The client accepts HTML (a browser). */
+  readonly html: boolean;
+  /** Where users log in (the API's base URL), if known. */
+  readonly apiUrl?: string;
+  /** What was asked for, to come back to after login. */
+  readonly target: string;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/gu, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function quoteRealm(realm: string): string {
+  return `"${realm.replace(/[\\"]/gu, '\\$&').replace(/[\r\n]/gu, ' ')}"`;
+}
+
+export function wantsHtml(accept: string | undefined): boolean {
+  return accept !== undefined && /\btext\/html\b/iu.test(accept);
+}
+
+function loginUrl(format: AnswerFormat): string | undefined {
+  if (format.apiUrl === undefined) return undefined;
+  return `${format.apiUrl.replace(/\/+$/u, '')}/login?next=${encodeURIComponent(format.target)}`;
+}
+
+function render(
+  status: number,
+  title: string,
+  lines: readonly string[],
+  link: string | undefined,
+  format: AnswerFormat,
+) {
+  if (format.html) {
+    const items = lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('');
+    const login = link === undefined ? '' : `<p><a href="${escapeHtml(link)}">Log in</a></p>`;
+    return {
+      contentType: 'text/html; charset=utf-8',
+      body:
+        `<!doctype html><html><head><meta charset="utf-8"><title>${status} ${escapeHtml(title)}</title></head>` +
+        `<body><h1>${escapeHtml(title)}</h1><ul>${items}</ul>${login}<p><small>pmproxy</small></p></body></html>\n`,
+    };
+  }
+  const login = link === undefined ? '' : `Log in at ${link}\n`;
+  return {
+    contentType: 'text/plain; charset=utf-8',
+    body: `${title}\n${lines.map((l) => `- ${l}\n`).join('')}${login}`,
+  };
+}
+
+function said(entry: TraceEntry): string {
+  return `${entry.name} (${entry.kind})${entry.reason === undefined ? '' : `: ${entry.reason}`}`;
+}
+
+/** The answer to a request the policy did not allow: 407 for a challenge, else 403. */
+export function denialAnswer(decision: Decision, format: AnswerFormat): ProxyAnswer {
+  if (decision.challenge !== undefined) {
+    const { contentType, body } = render(
+      407,
+      'Proxy authentication required',
+      ['Send your user name and password to the proxy.'],
+      undefined,
+      format,
+    );
+    return {
+      status: 407,
+      headers: { 'Proxy-Authenticate': `Basic realm=${quoteRealm(decision.challenge)}, charset="UTF-8"` },
+      contentType,
+      body,
+    };
+  }
+  const link = loginUrl(format);
+  const exhausted = decision.trace.filter((e) => e.quotaExhausted === true);
+  if (exhausted.length > 0) {
+    const lines = exhausted.map((e) => `${e.name}: ${e.reason ?? 'no quota left'}`);
+    return {
+      status: 403,
+      headers: {},
+      ...render(403, 'Your download quota is used up', lines, link, format),
+    };
+  }
+  const refusals = decision.trace.filter((e) => e.match === false);
+  const lines = refusals.length > 0 ? refusals.map(said) : [`the proxy rule evaluated to ${decision.result}`];
+  return { status: 403, headers: {}, ...render(403, 'Access denied by', lines, link, format) };
+}
+
+/** The quota ran out before the response head could be delivered. */
+export function quotaCutAnswer(describe: readonly string[], format: AnswerFormat): ProxyAnswer {
+  const lines = describe.length > 0 ? describe : ['no quota left'];
+  return {
+    status: 403,
+    headers: {},
+    ...render(403, 'Your download quota is used up', lines, loginUrl(format), format),
+  };
+}
+
+/** 400, 500, 502, 504 … with a line saying why. */
+export function errorAnswer(
+  status: number,
+  title: string,
+  reason: string,
+  format: AnswerFormat,
+): ProxyAnswer {
+  return { status, headers: {}, ...render(status, title, [reason], undefined, format) };
+}

@@ -1,0 +1,87 @@
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Decision } from '../rules/decision.js';
+import { AccessEntry } from './access-log.js';
+import { denialAnswer, errorAnswer, wantsHtml, type AnswerFormat } from './deny-page.js';
+import { normalizeClientIp, parseAbsoluteTarget } from './request-target.js';
+import { relayUpstream } from './relay-upstream.js';
+import { noop, PROXY_RULE, requestContext, type ProxyRuntime } from './runtime.js';
+import { sendAnswer } from './write-answer.js';
+
+/** Whether the request carries a body (the framing llhttp accepted). */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * One absolute-URI request: parse the target, ask the policy (for this request alone, whatever the
+ * connection carried before), answer a denial or relay it to the origin.
+ */
+export async function handleForward(
+  rt: ProxyRuntime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  expectContinue: boolean,
+): Promise<void> {
+  req.on('error', noop);
+  res.on('error', noop);
+  const entry = new AccessEntry(rt.log, req.method ?? '');
+  entry.client = normalizeClientIp(req.socket.remoteAddress);
+  res.once('close', () => {
+    if (!res.writableFinished) entry.end ??= 'client-closed';
+    entry.write();
+    rt.responseDone();
+  });
+  if (rt.shuttingDown()) res.shouldKeepAlive = false;
+  const format: AnswerFormat = {
+    html: wantsHtml(req.headers.accept),
+    target: req.url ?? '',
+    ...(rt.apiUrl === undefined ? {} : { apiUrl: rt.apiUrl }),
+  };
+  const answer = (status: number, reason: string) => {
+    entry.status = status;
+    sendAnswer(res, errorAnswer(status, STATUS_CODES[status] ?? 'Error', reason, format), hasBody(req));
+  };
+
+  const parsed = parseAbsoluteTarget(req.url ?? '');
+  if (!parsed.ok) {
+    answer(400, parsed.reason);
+    return;
+  }
+  const target = parsed.value;
+  entry.host = target.host;
+  entry.port = target.port;
+  const ctx = requestContext(
+    rt,
+    entry.client,
+    { host: target.host, port: target.port, url: target.url, method: req.method ?? 'GET' },
+    firstHeader(req.headers['proxy-authorization']),
+  );
+  let decision: Decision;
+  try {
+    decision = await rt.policy().decide(PROXY_RULE, ctx);
+  } catch (err) {
+    rt.log.error('the proxy rule could not be evaluated', { err: String(err), host: target.host });
+    entry.end = 'policy-error';
+    answer(500, 'the access rule could not be evaluated');
+    return;
+  }
+  entry.result = decision.result;
+  entry.user = decision.user;
+  if (res.destroyed || req.socket.destroyed) {
+    entry.end = 'client-closed';
+    return;
+  }
+  if (!decision.allow) {
+    const denial = denialAnswer(decision, format);
+    entry.status = denial.status;
+    sendAnswer(res, denial, hasBody(req));
+    return;
+  }
+  if (expectContinue) res.writeContinue();
+  relayUpstream(rt, { req, res, target, decision, entry, format });
+}

@@ -1,0 +1,48 @@
+import type { Socket } from 'node:net';
+import type { ProxySettings } from '../config/types.js';
+import type { RequestContext, Target } from '../managers/types.js';
+import type { Policy } from '../rules/decision.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { Sleep } from './metered-flow.js';
+import type { AgentPool } from './upstream-agents.js';
+
+/** What the request and tunnel handlers share with the server that runs them. */
+export interface ProxyRuntime {
+  /** The current policy: looked up per request, so a configuration reload applies at once. */
+  readonly policy: () => Policy;
+  readonly settings: ProxySettings;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly apiUrl: string | undefined;
+  readonly agents: AgentPool;
+  readonly sleep: Sleep;
+  /** True once close() began: responses then close their connection. */
+  readonly shuttingDown: () => boolean;
+  /** Client sockets of open CONNECT tunnels. */
+  readonly tunnels: Set<Socket>;
+  /** Called when a response is over, so a closing server can drop the now idle connection. */
+  readonly responseDone: () => void;
+}
+
+/** The rule every proxy request is judged by. */
+export const PROXY_RULE = 'proxy';
+
+/** The context the policy judges one request by. */
+export function requestContext(
+  rt: ProxyRuntime,
+  clientIp: string,
+  target: Target,
+  proxyAuthorization: string | undefined,
+): RequestContext {
+  const base = {
+    surface: 'proxy' as const,
+    clientIp,
+    at: rt.clock.now(),
+    target,
+    users: new Map<string, string>(),
+  };
+  return proxyAuthorization === undefined ? base : { ...base, proxyAuthorization };
+}
+
+export function noop(): void {}

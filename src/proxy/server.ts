@@ -1,0 +1,225 @@
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ListenAddress, ProxySettings } from '../config/types.js';
+import type { Policy } from '../rules/decision.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { handleConnect } from './connect-tunnel.js';
+import { errorAnswer } from './deny-page.js';
+import { handleForward } from './forward-http.js';
+import { realSleep, type Sleep } from './metered-flow.js';
+import { normalizeClientIp } from './request-target.js';
+import { noop, type ProxyRuntime } from './runtime.js';
+import { AgentPool } from './upstream-agents.js';
+import { writeRawAnswer } from './write-answer.js';
+
+export interface ProxyServerOptions {
+  /** The policy, or a getter for it so that a configuration reload swaps it without a restart. */
+  readonly policy: Policy | (() => Policy);
+  readonly settings: ProxySettings;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Base URL of the API, for the "log in" link on deny pages. */
+  readonly apiUrl?: string;
+  /** How pacing waits; tests inject one they control. Default: a timer. */
+  readonly sleep?: Sleep;
+  /** Upstream keep-alive agents kept at most (one per identity and route). Default 1024. */
+  readonly maxAgents?: number;
+  /** How long an unused upstream connection is kept for reuse. Default 4 s. */
+  readonly upstreamKeepAlive?: number;
+}
+
+export interface ProxyStats {
+  /** Open client connections, tunnels included. */
+  readonly connections: number;
+  /** Requests being answered (not counting tunnels). */
+  readonly requests: number;
+  readonly tunnels: number;
+  /** Upstream keep-alive agents in the pool. */
+  readonly agents: number;
+}
+
+export interface ProxyServer {
+  /** Starts listening; resolves with the bound address (port 0 picks a free one). */
+  listen(addr: ListenAddress): Promise<AddressInfo>;
+  /** The bound address; throws before listen() resolved. */
+  address(): AddressInfo;
+  stats(): ProxyStats;
+  /**
+   * Stops accepting, closes idle connections, lets requests and tunnels in flight finish for up to
+   * `graceMs`, then destroys what is left and the upstream pools.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** What a request that failed to parse is answered. */
+function clientErrorStatus(code: string): number {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return 431;
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return 413;
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return 408;
+    default:
+      return 400;
+  }
+}
+
+const CLIENT_ERROR_TEXT: Readonly<Record<number, string>> = {
+  400: 'the request is malformed',
+  408: 'the request headers took too long',
+  413: 'the request is too large',
+  431: 'the request headers are too large',
+};
+
+/** A forward proxy (absolute-URI HTTP and CONNECT) that asks the policy about every request. */
+export function createProxyServer(options: ProxyServerOptions): ProxyServer {
+  const { settings, log } = options;
+  const getPolicy = typeof options.policy === 'function' ? options.policy : () => options.policy as Policy;
+  const connections = new Set<Socket>();
+  const tunnels = new Set<Socket>();
+  /** Sockets with a response under way: a parse error there cannot be answered, only cut. */
+  const busy = new Map<Socket, number>();
+  const answered = new WeakSet<Duplex>();
+  /** Waiting for the last connection to close. */
+  const emptied: Array<() => void> = [];
+  let requests = 0;
+  let closing: Promise<void> | undefined;
+
+  const readTimeout = settings.readTimeout;
+  const server = http.createServer({
+    maxHeaderSize: settings.maxHeaderSize,
+    insecureHTTPParser: false,
+    requireHostHeader: false,
+    joinDuplicateHeaders: false,
+    noDelay: true,
+    headersTimeout: readTimeout,
+    requestTimeout: 0,
+    keepAliveTimeout: settings.idleTimeout,
+    connectionsCheckingInterval: readTimeout > 0 ? Math.min(30_000, Math.max(250, readTimeout / 4)) : 30_000,
+  });
+
+  const rt: ProxyRuntime = {
+    policy: getPolicy,
+    settings,
+    clock: options.clock,
+    log,
+    apiUrl: options.apiUrl,
+    agents: new AgentPool({
+      maxAgents: options.maxAgents ?? 1024,
+      freeSocketTimeout: options.upstreamKeepAlive ?? 4_000,
+      dialTimeout: settings.dialTimeout,
+    }),
+    sleep: options.sleep ?? realSleep,
+    shuttingDown: () => closing !== undefined,
+    tunnels,
+    responseDone: () => {
+      if (closing !== undefined) setImmediate(() => server.closeIdleConnections());
+    },
+  };
+
+  server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => {
+      connections.delete(socket);
+      busy.delete(socket);
+      if (connections.size === 0) for (const resolve of emptied.splice(0)) resolve();
+    });
+  });
+
+  const onRequest = (expectContinue: boolean) => (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const socket = req.socket;
+    requests += 1;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      requests -= 1;
+      const n = (busy.get(socket) ?? 1) - 1;
+      if (n > 0) busy.set(socket, n);
+      else busy.delete(socket);
+    });
+    handleForward(rt, req, res, expectContinue).catch((err: unknown) => {
+      log.error('proxy request failed unexpectedly', { err: String(err) });
+      res.destroy();
+    });
+  };
+  server.on('request', onRequest(false));
+  // Answering 100 Continue only after the policy allowed the request spares denied uploads.
+  server.on('checkContinue', onRequest(true));
+
+  server.on('connect', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    // First thing: a client reset while the policy is consulted must not become an uncaught error.
+    socket.on('error', noop);
+    handleConnect(rt, req, socket as Socket, head).catch((err: unknown) => {
+      log.error('proxy tunnel failed unexpectedly', { err: String(err) });
+      socket.destroy();
+    });
+  });
+
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    socket.on('error', noop);
+    const code = err.code ?? '';
+    if (answered.has(socket)) return;
+    answered.add(socket);
+    const net = socket as Socket;
+    if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable || busy.has(net)) {
+      socket.destroy();
+      return;
+    }
+    const status = clientErrorStatus(code);
+    log.info('access', {
+      kind: 'access',
+      client: normalizeClientIp(net.remoteAddress),
+      user: '-',
+      method: '-',
+      status,
+      error: code,
+      result: 'rejected',
+    });
+    const text = CLIENT_ERROR_TEXT[status] ?? 'the request is malformed';
+    writeRawAnswer(
+      net,
+      errorAnswer(status, http.STATUS_CODES[status] ?? 'Error', text, { html: false, target: '' }),
+    );
+  });
+
+  return {
+    listen(addr) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(addr.host === '' ? { port: addr.port } : { host: addr.host, port: addr.port }, () => {
+          server.off('error', reject);
+          server.on('error', (e) => log.error('proxy listener error', { err: String(e) }));
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    address() {
+      const a = server.address();
+      if (a === null || typeof a === 'string') throw new Error('the proxy is not listening');
+      return a;
+    },
+    stats() {
+      return { connections: connections.size, requests, tunnels: tunnels.size, agents: rt.agents.size };
+    },
+    close(graceMs = 10_000) {
+      closing ??= new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          rt.agents.destroyAll();
+          // The server counts a socket gone when it is destroyed; its 'close' comes a little later.
+          if (connections.size === 0) resolve();
+          else emptied.push(resolve);
+        };
+        const timer = setTimeout(() => {
+          for (const socket of connections) socket.destroy();
+        }, graceMs);
+        if (server.listening) server.close(done);
+        else done();
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}
