@@ -1,0 +1,37 @@
+import type { LoadedConfig } from './load.js';
+import type { Manager, Services } from '../managers/types.js';
+import type { Store } from '../store/types.js';
+import type { UserDirectory } from '../users/types.js';
+import { UserDirectoryImpl } from '../users/directory.js';
+import { mapDBKind } from '../users/map-db.js';
+import { sqlDBKind } from '../users/sql-db.js';
+
+/** The user databases of a loaded configuration. */
+export function buildUserDirectory(loaded: LoadedConfig, store: Store): UserDirectory {
+  const directory = new UserDirectoryImpl();
+  for (const db of loaded.userDBs) {
+    directory.add(db.kind === 'mapDB' ? mapDBKind.create(db.config, store) : sqlDBKind.create(db.config, store));
+  }
+  return directory;
+}
+
+/**
+ * Creates every manager, by name. If one fails to start, those already made are closed before the
+ * error is passed on, so a refused reload leaves no timers behind.
+ */
+export function buildManagers(loaded: LoadedConfig, services: Services): Map<string, Manager> {
+  const managers = new Map<string, Manager>();
+  try {
+    for (const { kind, name, config } of loaded.managers) managers.set(name, kind.create(config, services));
+  } catch (err) {
+    for (const manager of managers.values()) {
+      try {
+        void Promise.resolve(manager.close?.()).catch(() => undefined);
+      } catch {
+        // Already failing: the first error is the one worth reporting.
+      }
+    }
+    throw err;
+  }
+  return managers;
+}
