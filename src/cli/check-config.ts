@@ -25,7 +25,11 @@ export function checkConfig(dir: string): { ok: boolean; output: string } {
 
 /** `pmproxy check-config [--config DIR]`: exit status 0, or 78 (EX_CONFIG) when there are errors. */
 export function runCheckConfig(argv: string[]): number {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string', short: 'c' } },
+    strict: true,
+  });
   const result = checkConfig(configDirFrom(values.config));
   (result.ok ? process.stdout : process.stderr).write(result.output);
   return result.ok ? 0 : EX_CONFIG;

@@ -10,7 +10,9 @@ import { sqlDBKind } from '../users/sql-db.js';
 export function buildUserDirectory(loaded: LoadedConfig, store: Store): UserDirectory {
   const directory = new UserDirectoryImpl();
   for (const db of loaded.userDBs) {
-    directory.add(db.kind === 'mapDB' ? mapDBKind.create(db.config, store) : sqlDBKind.create(db.config, store));
+    directory.add(
+      db.kind === 'mapDB' ? mapDBKind.create(db.config, store) : sqlDBKind.create(db.config, store),
+    );
   }
   return directory;
 }

@@ -51,9 +51,14 @@ export function inspectConfig(dir: string): ConfigReport {
     return line === undefined ? path : `${path} (line ${line})`;
   };
   const managers =
-    managersFile.values === undefined ? undefined : parseManagersConfig(managersFile.values, managersIssues, placeOf);
+    managersFile.values === undefined
+      ? undefined
+      : parseManagersConfig(managersFile.values, managersIssues, placeOf);
 
-  const errors = [...placed(serverIssues.list, serverFile.text), ...placed(managersIssues.list, managersFile.text)];
+  const errors = [
+    ...placed(serverIssues.list, serverFile.text),
+    ...placed(managersIssues.list, managersFile.text),
+  ];
   const warnings = [
     ...placed(serverIssues.warnings, serverFile.text),
     ...placed(managersIssues.warnings, managersFile.text),
@@ -81,7 +86,7 @@ function readToml(
     return {};
   }
   try {
-    return { values: parseToml(text) as TomlTable, text };
+    return { values: parseToml(text), text };
   } catch (err) {
     if (!(err instanceof TomlError)) throw err;
     const what = (err.message.split('\n')[0] ?? '').replace(/^Invalid TOML document:\s*/u, '');
@@ -98,7 +103,8 @@ function placed(issues: readonly ConfigIssue[], text: string | undefined): Confi
     const key = `${issue.path}\n${issue.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const line = issue.line ?? (text === undefined || issue.path === '' ? undefined : locateKey(text, issue.path));
+    const line =
+      issue.line ?? (text === undefined || issue.path === '' ? undefined : locateKey(text, issue.path));
     out.push(line === undefined ? issue : { ...issue, line });
   }
   const order = (i: ConfigIssue) => i.line ?? Number.MAX_SAFE_INTEGER;

@@ -62,9 +62,10 @@ function indexLines(text: string): Map<string, number> {
       if (!found.has(table)) found.set(table, lineNo);
       return;
     }
-    const assignment = /^((?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*'))*)\s*=(.*)$/u.exec(
-      line,
-    );
+    const assignment =
+      /^((?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*'))*)\s*=(.*)$/u.exec(
+        line,
+      );
     if (assignment === null) return;
     const keys = splitKey(assignment[1] as string);
     if (keys === undefined) return;
@@ -110,16 +111,22 @@ function unescapeBasic(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   return text.replace(/\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)/gu, (_, esc: string) => {
     if (esc.length > 1) return String.fromCodePoint(parseInt(esc.slice(1), 16));
-    const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '"': '"', '\\': '\\' };
+    const simple: Record<string, string> = {
+      n: '\n',
+      t: '\t',
+      r: '\r',
+      b: '\b',
+      f: '\f',
+      '"': '"',
+      '\\': '\\',
+    };
     return simple[esc] ?? esc;
   });
 }
 
 /** Opened minus closed brackets, outside strings and comments. */
 function bracketBalance(text: string): number {
-  const bare = text
-    .replace(/"(?:[^"\\]|\\.)*"|'[^']*'/gu, '')
-    .replace(/#.*$/u, '');
+  const bare = text.replace(/"(?:[^"\\]|\\.)*"|'[^']*'/gu, '').replace(/#.*$/u, '');
   let depth = 0;
   for (const c of bare) {
     if (c === '[' || c === '{') depth += 1;

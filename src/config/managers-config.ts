@@ -59,20 +59,28 @@ const IDENTIFIER = /^\p{L}[\p{L}\p{N}_]*$/u;
 const RESERVED = new Set(['true', 'false', 'and', 'or', 'not']);
 
 /** Validates managers.toml; every problem goes to `issues`. */
-export function parseManagersConfig(values: TomlTable, issues: Issues, placeOf: PlaceOf = (p) => p): ManagersConfig {
+export function parseManagersConfig(
+  values: TomlTable,
+  issues: Issues,
+  placeOf: PlaceOf = (p) => p,
+): ManagersConfig {
   const top = new TableReader(values, '', issues);
   const proxyRule = readProxyRule(top);
   const admins = top.stringList('admins') ?? [];
   const jwtExpiration = top.duration('jwtExpiration', { positive: true });
   top.ignore('syslogAddr', 'is ignored: pmproxy logs to stderr (journald under systemd)');
   const policy = readPolicy(top);
-  if (top.raw('adDB') !== undefined) top.issues.add('adDB', 'adDB (LDAP) is not supported yet; use [mapDB] or [sqlDB]');
+  if (top.raw('adDB') !== undefined)
+    top.issues.add('adDB', 'adDB (LDAP) is not supported yet; use [mapDB] or [sqlDB]');
 
   const names = new Map<string, { kind: string; path: string }>();
   const claim = (name: string, kind: string, path: string): boolean => {
     const before = names.get(name);
     if (before !== undefined) {
-      issues.add(`${path}.name`, `"${name}" is also the name of ${before.kind} ${placeOf(before.path)}; names must be unique`);
+      issues.add(
+        `${path}.name`,
+        `"${name}" is also the name of ${before.kind} ${placeOf(before.path)}; names must be unique`,
+      );
       return false;
     }
     names.set(name, { kind, path });
@@ -140,13 +148,26 @@ export function parseManagersConfig(values: TomlTable, issues: Issues, placeOf: 
 }
 
 /** Top-level keys that are not manager kinds. */
-const HANDLED = new Set(['rule', 'rules', 'admins', 'jwtExpiration', 'syslogAddr', 'policy', 'adDB', 'mapDB', 'sqlDB']);
+const HANDLED = new Set([
+  'rule',
+  'rules',
+  'admins',
+  'jwtExpiration',
+  'syslogAddr',
+  'policy',
+  'adDB',
+  'mapDB',
+  'sqlDB',
+]);
 
 function readProxyRule(top: TableReader): { text: string; path: string } | undefined {
   if (top.has('rule') && top.has('rules')) {
     top.raw('rule');
     top.raw('rules');
-    top.issues.add('rules', 'give the rule once: "rule" (pmproxy\'s README spelling) or "rules" (its code), not both');
+    top.issues.add(
+      'rules',
+      'give the rule once: "rule" (pmproxy\'s README spelling) or "rules" (its code), not both',
+    );
     return undefined;
   }
   const key = top.has('rules') ? 'rules' : 'rule';
@@ -175,7 +196,10 @@ function readPolicy(top: TableReader): Map<string, { text: string; path?: string
     for (const key of Object.keys(table.values)) {
       if (!(key in DEFAULT_POLICY)) {
         table.raw(key);
-        table.issues.add(table.keyPath(key), `unknown key; [policy] has ${Object.keys(DEFAULT_POLICY).join(', ')}`);
+        table.issues.add(
+          table.keyPath(key),
+          `unknown key; [policy] has ${Object.keys(DEFAULT_POLICY).join(', ')}`,
+        );
       }
     }
   }
@@ -197,7 +221,9 @@ function tablesOf(top: TableReader, key: string, singleAllowed: boolean): TableR
   if (Array.isArray(v) && v.every(isTable)) {
     return v.map((table, i) => new TableReader(table, `${key}[${i}]`, top.issues));
   }
-  const want = singleAllowed ? `a table ([${key}]) or an array of tables ([[${key}]])` : `an array of tables ([[${key}]])`;
+  const want = singleAllowed
+    ? `a table ([${key}]) or an array of tables ([[${key}]])`
+    : `an array of tables ([[${key}]])`;
   top.issues.add(key, `must be ${want}, not ${describe(v)}`);
   return [];
 }

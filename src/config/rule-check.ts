@@ -7,7 +7,13 @@ import { closest } from './closest.js';
  * Parses a rule and reports, at its key path, a syntax error (the parser's message, caret included)
  * or every identifier that names no manager: unlike pmproxy, where such a name silently denied.
  */
-export function checkRuleText(ruleName: string, text: string, path: string, known: KnownNames, issues: Issues): void {
+export function checkRuleText(
+  ruleName: string,
+  text: string,
+  path: string,
+  known: KnownNames,
+  issues: Issues,
+): void {
   let expr;
   try {
     expr = parseRule(ruleName, text);
@@ -21,7 +27,10 @@ export function checkRuleText(ruleName: string, text: string, path: string, know
     if (known.managers.has(name) || reported.has(name)) continue;
     reported.add(name);
     if (known.userDBs.has(name)) {
-      issues.add(path, `"${name}" is a user database, not a manager; a rule names managers such as [[sessionIPM]]`);
+      issues.add(
+        path,
+        `"${name}" is a user database, not a manager; a rule names managers such as [[sessionIPM]]`,
+      );
       continue;
     }
     const near = closest(name, known.managers.keys());
@@ -29,7 +38,11 @@ export function checkRuleText(ruleName: string, text: string, path: string, know
     issues.add(
       path,
       `no manager named "${name}"` +
-        (near !== undefined ? ` (did you mean "${near}"?)` : there === '' ? ' (no managers are defined)' : ` (there is ${there})`),
+        (near !== undefined
+          ? ` (did you mean "${near}"?)`
+          : there === ''
+            ? ' (no managers are defined)'
+            : ` (there is ${there})`),
     );
   }
 }

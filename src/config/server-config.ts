@@ -10,8 +10,8 @@ export const DEFAULT_WEB_DIR = join(import.meta.dirname, '..', '..', 'web');
 
 /** Defaults: nothing listens beyond loopback unless configured. Durations in ms. */
 export const SERVER_DEFAULTS = {
-  proxyAddr: '127.0.0.1:8080',
-  apiAddr: '127.0.0.1:4443',
+  proxyAddr: { host: '127.0.0.1', port: 8080 },
+  apiAddr: { host: '127.0.0.1', port: 4443 },
   httpsCert: 'cert.pem',
   httpsKey: 'key.pem',
   persistInterval: 60_000,
@@ -47,14 +47,12 @@ interface ServerTimeouts {
 }
 
 /** `[api.server]` and `[proxy.server]`. */
-function readServer(parent: TableReader, defaultAddr: string): ServerTimeouts {
+function readServer(parent: TableReader, defaultAddr: ListenAddress): ServerTimeouts {
   const t = parent.table('server') ?? new TableReader({}, parent.keyPath('server'), parent.issues);
-  const addrText = t.string('addr') ?? defaultAddr;
-  let addr = parseListenAddress(addrText);
-  if (typeof addr === 'string') {
-    t.issues.add(t.keyPath('addr'), addr);
-    addr = parseListenAddress(defaultAddr) as ListenAddress;
-  }
+  const addrText = t.string('addr');
+  const parsed = addrText === undefined ? defaultAddr : parseListenAddress(addrText);
+  if (typeof parsed === 'string') t.issues.add(t.keyPath('addr'), parsed);
+  const addr = typeof parsed === 'string' ? defaultAddr : parsed;
   const server = {
     addr,
     readTimeout: t.duration('readTimeout') ?? SERVER_DEFAULTS.readTimeout,
@@ -98,7 +96,10 @@ function readRoutes(t: TableReader): string[] {
   const routes = t.stringList('excludedRoutes') ?? [];
   return routes.filter((route, i) => {
     if (route.startsWith('/')) return true;
-    t.issues.add(`${t.keyPath('excludedRoutes')}[${i}]`, `must be a path starting with "/", not ${JSON.stringify(route)}`);
+    t.issues.add(
+      `${t.keyPath('excludedRoutes')}[${i}]`,
+      `must be a path starting with "/", not ${JSON.stringify(route)}`,
+    );
     return false;
   });
 }
@@ -134,7 +135,8 @@ function readPorts(t: TableReader, key: string): number[] | undefined {
   v.forEach((item, i) => {
     const n = typeof item === 'bigint' ? Number(item) : item;
     if (typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535) ports.push(n);
-    else t.issues.add(`${t.keyPath(key)}[${i}]`, `must be a port number from 1 to 65535, not ${describe(item)}`);
+    else
+      t.issues.add(`${t.keyPath(key)}[${i}]`, `must be a port number from 1 to 65535, not ${describe(item)}`);
   });
   return ports.length === v.length ? ports : undefined;
 }
@@ -158,7 +160,11 @@ export function parseListenAddress(text: string): ListenAddress | string {
   const port = Number(m[3]);
   if (port > 65535) return `port ${port} is out of range (0 to 65535)`;
   if (m[1] !== undefined && isIP(host) !== 6) return `"${host}" is not an IPv6 address`;
-  if (host !== '' && isIP(host) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/u.test(host)) {
+  if (
+    host !== '' &&
+    isIP(host) === 0 &&
+    !/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/u.test(host)
+  ) {
     return hint;
   }
   return { host, port };

@@ -8,8 +8,7 @@ import type { Manager, ManagerKind, Verdict } from './types.js';
  * effect only when evaluation reaches it (the first reached route wins).
  */
 export type NetIfaceConfig =
-  | { readonly name: string; readonly iface: string }
-  | { readonly name: string; readonly addr: string };
+  { readonly name: string; readonly iface: string } | { readonly name: string; readonly addr: string };
 
 export const netIface: ManagerKind<NetIfaceConfig> = {
   kind: 'netIface',
@@ -22,11 +21,17 @@ export const netIface: ManagerKind<NetIfaceConfig> = {
     const addr = table.string('addr', { nonEmpty: true })?.replace(/^\[(.*)\]$/u, '$1');
     table.done();
     if (both) {
-      table.issues.add(table.path, 'give only one of iface (an interface name) and addr (a local IP address)');
+      table.issues.add(
+        table.path,
+        'give only one of iface (an interface name) and addr (a local IP address)',
+      );
       return undefined;
     }
     if (neither) {
-      table.issues.add(table.keyPath('iface'), 'is required: an interface name such as "eth0" (or addr, a local IP address)');
+      table.issues.add(
+        table.keyPath('iface'),
+        'is required: an interface name such as "eth0" (or addr, a local IP address)',
+      );
       return undefined;
     }
     if (iface !== undefined && networkInterfaces()[iface] === undefined) {
@@ -36,7 +41,10 @@ export const netIface: ManagerKind<NetIfaceConfig> = {
       );
     }
     if (addr !== undefined && isIP(addr) === 0) {
-      table.issues.add(table.keyPath('addr'), `must be an IP address of this machine, not ${JSON.stringify(addr)}`);
+      table.issues.add(
+        table.keyPath('addr'),
+        `must be an IP address of this machine, not ${JSON.stringify(addr)}`,
+      );
       return undefined;
     }
     if (addr !== undefined && !isLocalAddress(addr)) {
@@ -67,7 +75,10 @@ class NetIface implements Manager {
   test(): Verdict {
     const localAddress = 'addr' in this.config ? this.config.addr : firstAddress(this.config.iface);
     if (localAddress === undefined) {
-      return { match: false, reason: `no local address for '${'iface' in this.config ? this.config.iface : ''}'` };
+      return {
+        match: false,
+        reason: `no local address for '${'iface' in this.config ? this.config.iface : ''}'`,
+      };
     }
     return {
       match: true,
@@ -77,7 +88,9 @@ class NetIface implements Manager {
   }
 
   settings(): Record<string, unknown> {
-    return 'addr' in this.config ? { name: this.name, addr: this.config.addr } : { name: this.name, iface: this.config.iface };
+    return 'addr' in this.config
+      ? { name: this.name, addr: this.config.addr }
+      : { name: this.name, iface: this.config.iface };
   }
 }
 

@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { locateKey } from '../../src/config/locate.js';
 
-const seed = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'config', 'pmproxy-seed', 'managers.toml'), 'utf8');
+const seed = readFileSync(
+  join(import.meta.dirname, '..', 'fixtures', 'config', 'pmproxy-seed', 'managers.toml'),
+  'utf8',
+);
 
 describe('locateKey', () => {
   it("finds keys under pmproxy's README tables, tab-indented", () => {
@@ -17,7 +20,16 @@ describe('locateKey', () => {
   });
 
   it('counts arrays of tables, so the second [[x]] is x[1]', () => {
-    const text = ['[[rangeIPM]]', 'name = "a"', '', '[[hostMatcher]]', 'name = "h"', '[[rangeIPM]]', 'name = "b"', 'cidr = "x"'].join('\n');
+    const text = [
+      '[[rangeIPM]]',
+      'name = "a"',
+      '',
+      '[[hostMatcher]]',
+      'name = "h"',
+      '[[rangeIPM]]',
+      'name = "b"',
+      'cidr = "x"',
+    ].join('\n');
     assert.equal(locateKey(text, 'rangeIPM[0].name'), 2);
     assert.equal(locateKey(text, 'rangeIPM[1].name'), 7);
     assert.equal(locateKey(text, 'rangeIPM[1].cidr'), 8);
@@ -45,7 +57,15 @@ describe('locateKey', () => {
   });
 
   it('reads dotted and quoted keys, and skips multi-line strings', () => {
-    const text = ['[mapDB]', '"user.one" = 1', 'userPass."bob" = "x"', 'note = """', 'fake = 1', '"""', 'fake = 2'].join('\n');
+    const text = [
+      '[mapDB]',
+      '"user.one" = 1',
+      'userPass."bob" = "x"',
+      'note = """',
+      'fake = 1',
+      '"""',
+      'fake = 2',
+    ].join('\n');
     assert.equal(locateKey(text, 'mapDB.user.one'), 2);
     assert.equal(locateKey(text, 'mapDB.userPass.bob'), 3);
     assert.equal(locateKey(text, 'mapDB.fake'), 7);
