@@ -131,6 +131,11 @@ function runTunnel(rt: ProxyRuntime, t: Tunnel): void {
       entry.end = 'write-stall';
       destroyBoth();
     },
+    onHold: (held) => {
+      const idle = held ? 0 : rt.settings.idleTimeout;
+      client.setTimeout(idle);
+      upstream.setTimeout(idle);
+    },
   });
   client.once('close', () => {
     rt.tunnels.delete(client);

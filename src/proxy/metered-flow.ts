@@ -37,6 +37,11 @@ export interface MeteredFlowOptions {
   readonly onQuotaCut: (last: Buffer) => void;
   /** The client read nothing for `writeTimeout`. */
   readonly onWriteStall: () => void;
+  /**
+   * The flow stopped reading on purpose (pacing, a slow client) or started again: idle timers
+   * should not count a deliberate pause as the origin going quiet.
+   */
+  readonly onHold?: (held: boolean) => void;
 }
 
 /**
@@ -93,8 +98,8 @@ export class MeteredFlow {
     }
     this.#delivered += chunk.length;
     if (!this.#o.sink.write(chunk)) {
+      this.#hold();
       this.#waitingDrain = true;
-      this.#o.source.pause();
       this.#o.sink.once('drain', this.#onDrain);
       if (this.#o.writeTimeout > 0) {
         this.#stallTimer = setTimeout(() => {
@@ -113,8 +118,8 @@ export class MeteredFlow {
   };
 
   #pace(ms: number): void {
+    this.#hold();
     this.#waitingPace = true;
-    this.#o.source.pause();
     const done = (): void => {
       this.#waitingPace = false;
       this.#resumeIfFree();
@@ -122,7 +127,14 @@ export class MeteredFlow {
     this.#o.sleep(ms).then(done, done);
   }
 
+  #hold(): void {
+    if (!this.#waitingDrain && !this.#waitingPace) this.#o.onHold?.(true);
+    this.#o.source.pause();
+  }
+
   #resumeIfFree(): void {
-    if (!this.#stopped && !this.#waitingDrain && !this.#waitingPace) this.#o.source.resume();
+    if (this.#stopped || this.#waitingDrain || this.#waitingPace) return;
+    this.#o.onHold?.(false);
+    this.#o.source.resume();
   }
 }

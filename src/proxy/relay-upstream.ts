@@ -187,6 +187,7 @@ function relayResponse(
       upstream.destroy();
       res.destroy();
     },
+    onHold: (held) => upstream.socket?.setTimeout(held ? 0 : rt.settings.idleTimeout),
   });
   upRes.once('end', () => {
     if (flow.stopped) return;

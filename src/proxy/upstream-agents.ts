@@ -92,7 +92,7 @@ export class AgentPool {
       keepAlive: true,
       timeout: this.options.freeSocketTimeout,
       maxSockets: 256,
-      maxFreeSockets: 16,
+      maxFreeSockets: 256,
       scheduling: 'lifo',
     });
     this.#agents.set(key, agent);

@@ -12,7 +12,7 @@ import {
   KiB,
   type TestProxy,
 } from '../helpers/proxy-harness.js';
-import { allow, basicAuth, basicUser, deny, refusal, TestPolicy } from '../helpers/test-policy.js';
+import { allow, basicAuth, basicUser, TestPolicy } from '../helpers/test-policy.js';
 
 const run = promisify(execFile);
 
@@ -180,85 +180,6 @@ describe('proxy: HTTP forwarding', () => {
     assert.equal(line.status, 200);
     assert.equal(line.result, 'true');
     assert.ok(typeof line.down === 'number' && line.down > 1000);
-  });
-});
-
-describe('proxy: upstream pools and per-request decisions', () => {
-  let origin: Origin;
-  let tp: TestProxy;
-  const policy = new TestPolicy();
-
-  before(async () => {
-    origin = await startOrigin();
-    tp = await startTestProxy(policy);
-  });
-  after(async () => {
-    await tp.close();
-    await origin.close();
-  });
-
-  const remotePort = async (opts: Parameters<typeof viaProxy>[2]) => {
-    const r = await viaProxy(tp.port, `${origin.base}/headers`, opts);
-    assert.equal(r.status, 200);
-    return (JSON.parse(r.body.toString()) as { remotePort: number }).remotePort;
-  };
-
-  it('never lets two users share an upstream connection, while one user reuses theirs', async () => {
-    policy.set((ctx) => {
-      const user = basicUser(ctx);
-      return allow(user === undefined ? {} : { user });
-    });
-    const client = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const alice = { headers: { 'Proxy-Authorization': basicAuth('alice') }, agent: client };
-    const bob = { headers: { 'Proxy-Authorization': basicAuth('bob') }, agent: client };
-    const a1 = await remotePort(alice);
-    const b1 = await remotePort(bob);
-    const a2 = await remotePort(alice);
-    const b2 = await remotePort(bob);
-    client.destroy();
-    assert.equal(a1, a2, 'alice reuses her pooled upstream connection');
-    assert.equal(b1, b2, 'bob reuses his');
-    assert.notEqual(a1, b1, 'but never each other’s');
-  });
-
-  it('keys anonymous clients by address', async () => {
-    policy.set(() => allow());
-    const one = await remotePort({ localAddress: '127.0.0.1' });
-    const two = await remotePort({ localAddress: '127.0.0.2' });
-    const oneAgain = await remotePort({ localAddress: '127.0.0.1' });
-    assert.equal(one, oneAgain);
-    assert.notEqual(one, two);
-  });
-
-  it('decides each request on a keep-alive connection by itself', async () => {
-    policy.set((ctx) =>
-      ctx.target?.url?.pathname === '/secret'
-        ? deny({ trace: [refusal('paths', 'hostMatcher', 'not for you')] })
-        : allow(),
-    );
-    const client = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const ports = new Set<number>();
-    client.on('free', (socket: { localPort?: number }) => ports.add(socket.localPort ?? 0));
-    const first = await viaProxy(tp.port, `${origin.base}/`, { agent: client });
-    const second = await viaProxy(tp.port, `${origin.base}/secret`, { agent: client });
-    const third = await viaProxy(tp.port, `${origin.base}/`, { agent: client });
-    client.destroy();
-    assert.equal(first.status, 200);
-    assert.equal(second.status, 403);
-    assert.equal(third.status, 200);
-    assert.equal(ports.size, 1, 'all three went over one client connection');
-  });
-
-  it('uses the policy the getter returns at the time of each request', async () => {
-    let current = new TestPolicy(() => allow());
-    const swapping = await startTestProxy({ decide: (rule, ctx) => current.decide(rule, ctx) });
-    try {
-      assert.equal((await viaProxy(swapping.port, `${origin.base}/`)).status, 200);
-      current = new TestPolicy(() => deny());
-      assert.equal((await viaProxy(swapping.port, `${origin.base}/`)).status, 403);
-    } finally {
-      await swapping.close();
-    }
   });
 });
 

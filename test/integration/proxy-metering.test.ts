@@ -1,8 +1,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { patternBytes, startOrigin, type Origin } from '../helpers/origin.js';
-import { KiB, startTestProxy, until, viaProxy, type TestProxy } from '../helpers/proxy-harness.js';
+import { patternBytes, startOrigin, startRawListener, type Origin } from '../helpers/origin.js';
+import {
+  KiB,
+  openTunnel,
+  readToClose,
+  startTestProxy,
+  until,
+  viaProxy,
+  type TestProxy,
+} from '../helpers/proxy-harness.js';
 import { allow, HeldSleep, MemoryMeter, RecordingPacer, TestPolicy } from '../helpers/test-policy.js';
 
 describe('proxy: download quotas', () => {
@@ -169,6 +177,34 @@ describe('proxy: bandwidth pacing', () => {
       assert.ok(held.waits.length > 2 && held.waits.every((w) => w === 250));
     } finally {
       await tp.close();
+      await origin.close();
+    }
+  });
+
+  it('does not count a pacing pause as the origin going idle', { timeout: 10_000 }, async () => {
+    const origin = await startOrigin();
+    const echo = await startRawListener(`send:${256 * KiB}`);
+    const held = new HeldSleep();
+    const tp = await startTestProxy(
+      new TestPolicy(() => allow({ pacers: [new RecordingPacer(1_000)] })),
+      { idleTimeout: 150, connectPorts: [echo.port] },
+      { sleep: held.sleep },
+    );
+    try {
+      const download = viaProxy(tp.port, `${origin.base}/bytes/${256 * KiB}`);
+      const t = await openTunnel(tp.port, `127.0.0.1:${echo.port}`);
+      const tunnelled = readToClose(t.socket, t.rest);
+      await until(() => held.pending === 2, 'both flows to be paced');
+      // Longer than idleTimeout, with both flows held by the pacer.
+      await new Promise((r) => setTimeout(r, 600));
+      held.release(true);
+      const r = await download;
+      assert.equal(r.complete, true);
+      assert.equal(r.body.length, 256 * KiB);
+      assert.ok((await tunnelled).equals(patternBytes(256 * KiB)));
+    } finally {
+      await tp.close();
+      await echo.close();
       await origin.close();
     }
   });

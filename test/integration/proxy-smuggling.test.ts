@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { startOrigin, startRawListener, type Origin, type RawListener } from '../helpers/origin.js';
 import { KiB, rawExchange, startTestProxy, until, type TestProxy } from '../helpers/proxy-harness.js';
 import { TestPolicy } from '../helpers/test-policy.js';
@@ -92,6 +93,28 @@ describe('proxy: malformed and hostile requests', () => {
 });
 
 describe('proxy: slow clients', () => {
+  it('drops a client that stops reading for longer than writeTimeout', { timeout: 20_000 }, async () => {
+    const origin = await startOrigin();
+    const tp = await startTestProxy(new TestPolicy(), { writeTimeout: 300 });
+    try {
+      const socket = net.connect(tp.port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(`GET ${origin.base}/bytes/${256 * 1024 * KiB} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      socket.pause();
+      await until(
+        () => tp.log.access().some((l) => l.end === 'write-stall'),
+        'the stalled client to be dropped',
+        15_000,
+      );
+      socket.destroy();
+      const line = tp.log.access().find((l) => l.end === 'write-stall');
+      assert.ok(typeof line?.down === 'number' && line.down < 256 * 1024 * KiB);
+    } finally {
+      await tp.close();
+      await origin.close();
+    }
+  });
+
   it('answers 408 and closes when the request headers take longer than readTimeout', async () => {
     const tp = await startTestProxy(new TestPolicy(), { readTimeout: 300 });
     try {
