@@ -85,8 +85,13 @@ export function relayUpstream(rt: ProxyRuntime, x: Exchange): void {
     });
     upstream.on('error', (err) => {
       if (responded) {
-        entry.end ??= 'upstream-error';
-        res.destroy();
+        // Once the answer began, a failure cuts it; an answer the proxy already wrote itself (quota,
+        // bad header) or a cut under way stays as it is.
+        if (flow !== undefined && !flow.stopped) {
+          flow.stop();
+          entry.end ??= 'upstream-error';
+          res.destroy();
+        }
         return;
       }
       const code = (err as NodeJS.ErrnoException).code ?? '';

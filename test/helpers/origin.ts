@@ -59,6 +59,7 @@ function streamBytes(res: http.ServerResponse, total: number): void {
  * - `/hop` → a response carrying hop-by-hop headers (`Connection: X-Hop, close`, `X-Hop`, `Keep-Alive`,
  *   `Proxy-Authenticate`) beside `X-End: kept`;
  * - `/hang` → accepts the request and never answers;
+ * - `/die/N` → announces 2N bytes, sends N, then drops the connection;
  * - anything else → `hello`.
  */
 export async function startOrigin(host = '127.0.0.1'): Promise<Origin> {
@@ -79,6 +80,13 @@ export async function startOrigin(host = '127.0.0.1'): Promise<Origin> {
         body,
       });
       const url = new URL(req.url ?? '/', 'http://origin');
+      const dying = /^\/die\/(\d+)$/u.exec(url.pathname);
+      if (dying !== null) {
+        const half = Number(dying[1]);
+        res.writeHead(200, { 'Content-Length': 2 * half });
+        res.write(patternBytes(half), () => res.destroy());
+        return;
+      }
       const bytes = /^\/bytes\/(\d+)$/u.exec(url.pathname);
       if (bytes !== null) {
         const total = Number(bytes[1]);

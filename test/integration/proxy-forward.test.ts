@@ -212,4 +212,19 @@ describe('proxy: upstream failures', () => {
       await origin.close();
     }
   });
+
+  it('cuts the answer, never ends it cleanly, when the origin dies mid-body', async () => {
+    const origin = await startOrigin();
+    const tp = await startTestProxy(new TestPolicy());
+    try {
+      const r = await viaProxy(tp.port, `${origin.base}/die/${40 * KiB}`);
+      assert.equal(r.status, 200);
+      assert.equal(r.complete, false);
+      assert.ok(r.body.length <= 40 * KiB);
+      await until(() => tp.log.access().some((l) => l.end === 'upstream-error'), 'the access line');
+    } finally {
+      await tp.close();
+      await origin.close();
+    }
+  });
 });
