@@ -46,14 +46,12 @@ export function inspectConfig(dir: string): ConfigReport {
   const server = parseServerConfig(serverFile.values ?? {}, absolute, serverIssues);
 
   const managersFile = readToml(absolute, MANAGERS_FILE, managersIssues, true);
-  const placeOf = (path: string): string => {
-    const line = managersFile.text === undefined ? undefined : locateKey(managersFile.text, path);
-    return line === undefined ? path : `${path} (line ${line})`;
-  };
+  const lineOf = (path: string): number | undefined =>
+    managersFile.text === undefined ? undefined : locateKey(managersFile.text, path);
   const managers =
     managersFile.values === undefined
       ? undefined
-      : parseManagersConfig(managersFile.values, managersIssues, placeOf);
+      : parseManagersConfig(managersFile.values, managersIssues, lineOf);
 
   const errors = [
     ...placed(serverIssues.list, serverFile.text),

@@ -51,8 +51,8 @@ export interface ManagersConfig {
   readonly managers: ManagerEntry[];
 }
 
-/** Describes a key path for a message naming another place: `dwnConsR[0] (line 7)`. */
-export type PlaceOf = (path: string) => string;
+/** The line of a key path in managers.toml, when it can be found (for messages naming another place). */
+export type LineOf = (path: string) => number | undefined;
 
 /** Identifiers in rules: a letter, then letters, digits or underscores (pmproxy's, plus `_`). */
 const IDENTIFIER = /^\p{L}[\p{L}\p{N}_]*$/u;
@@ -62,7 +62,7 @@ const RESERVED = new Set(['true', 'false', 'and', 'or', 'not']);
 export function parseManagersConfig(
   values: TomlTable,
   issues: Issues,
-  placeOf: PlaceOf = (p) => p,
+  lineOf: LineOf = () => undefined,
 ): ManagersConfig {
   const top = new TableReader(values, '', issues);
   const proxyRule = readProxyRule(top);
@@ -73,39 +73,43 @@ export function parseManagersConfig(
   if (top.raw('adDB') !== undefined)
     top.issues.add('adDB', 'adDB (LDAP) is not supported yet; use [mapDB] or [sqlDB]');
 
-  const names = new Map<string, { kind: string; path: string }>();
-  const claim = (name: string, kind: string, path: string): boolean => {
+  const names = new Map<string, { path: string }>();
+  const claim = (name: string, path: string): boolean => {
     const before = names.get(name);
     if (before !== undefined) {
+      const line = lineOf(`${before.path}.name`);
+      const where = line === undefined ? before.path : `${before.path} (line ${line})`;
       issues.add(
         `${path}.name`,
-        `"${name}" is also the name of ${before.kind} ${placeOf(before.path)}; names must be unique`,
+        `"${name}" is also the name of ${where}; names of managers and user databases must be unique`,
       );
       return false;
     }
-    names.set(name, { kind, path });
+    names.set(name, { path });
     return true;
   };
 
   const userDBs: UserDBEntry[] = [];
+  const knownDBs = new Set<string>();
   for (const reader of tablesOf(top, 'mapDB', true)) {
     const name = reader.string('name', { required: true, nonEmpty: true });
     const config = mapDBKind.parse(reader);
     reader.done();
-    if (name !== undefined && claim(name, 'mapDB', reader.path) && config !== undefined) {
-      userDBs.push({ kind: 'mapDB', name, config });
-    }
+    if (name === undefined || !claim(name, reader.path)) continue;
+    knownDBs.add(name);
+    if (config !== undefined) userDBs.push({ kind: 'mapDB', name, config });
   }
   for (const reader of tablesOf(top, 'sqlDB', true)) {
     const name = reader.string('name', { required: true, nonEmpty: true });
     const config = sqlDBKind.parse(reader);
     reader.done();
-    if (name !== undefined && claim(name, 'sqlDB', reader.path) && config !== undefined) {
-      userDBs.push({ kind: 'sqlDB', name, config });
-    }
+    if (name === undefined || !claim(name, reader.path)) continue;
+    knownDBs.add(name);
+    if (config !== undefined) userDBs.push({ kind: 'sqlDB', name, config });
   }
 
-  const parsed: { entry: ManagerEntry; reader: TableReader }[] = [];
+  const parsed: { entry: ManagerEntry; reader: TableReader; unique: boolean }[] = [];
+  const knownManagers = new Map<string, string>();
   for (const key of Object.keys(values)) {
     if (HANDLED.has(key)) continue;
     const kind = findKind(key);
@@ -117,14 +121,16 @@ export function parseManagersConfig(
     for (const reader of tablesOf(top, key, false)) {
       const name = readManagerName(reader);
       const config = kind.parse(reader);
-      if (name === undefined || !claim(name, kind.kind, reader.path) || config === undefined) continue;
-      parsed.push({ entry: { kind, name, config }, reader });
+      const unique = name !== undefined && claim(name, reader.path);
+      // Known even when its table has errors, so rules naming it get no second, misleading error.
+      if (unique) knownManagers.set(name, kind.kind);
+      if (config !== undefined) parsed.push({ entry: { kind, name: name ?? '', config }, reader, unique });
     }
   }
 
   const known: KnownNames = {
-    userDBs: new Set(userDBs.map((db) => db.name)),
-    managers: new Map(parsed.map(({ entry }) => [entry.name, entry.kind.kind])),
+    userDBs: knownDBs,
+    managers: knownManagers,
   };
   for (const { entry, reader } of parsed) {
     entry.kind.check?.(entry.config, known, reader);
@@ -142,7 +148,7 @@ export function parseManagersConfig(
     if (rule.path !== undefined) checkRuleText(name, rule.text, rule.path, known, issues);
   }
 
-  const managers = parsed.map(({ entry }) => entry);
+  const managers = parsed.filter(({ unique }) => unique).map(({ entry }) => entry);
   const config = { rules, admins, userDBs, managers };
   return jwtExpiration === undefined ? config : { ...config, jwtExpiration };
 }

@@ -245,14 +245,8 @@ name = "campus"
 pattern = "x"
 `),
     );
-    one(
-      lines,
-      /^managers\.toml:5: rangeIPM\[0\]\.name: "campus" is also the name of mapDB mapDB \(line 3\)/u,
-    );
-    one(
-      lines,
-      /^managers\.toml:8: hostMatcher\[0\]\.name: "campus" is also the name of mapDB mapDB \(line 3\)/u,
-    );
+    one(lines, /^managers\.toml:5: rangeIPM\[0\]\.name: "campus" is also the name of mapDB \(line 3\)/u);
+    one(lines, /^managers\.toml:8: hostMatcher\[0\]\.name: "campus" is also the name of mapDB \(line 3\)/u);
   });
 
   it('reports a rule naming no manager, and one naming a user database', () => {
@@ -338,6 +332,8 @@ cidr = "127.0.0.0/8"
     one(lines, /^server\.toml:\d+: proxy\.dialTimeout: /u);
     one(lines, /^server\.toml:\d+: api\.colour: unknown key/u);
     one(lines, /^managers\.toml:\d+: sessionIPM\[0\]\.auth: names no user database "nowhere"/u);
+    // A duplicate name does not hide the other mistakes of that table.
+    one(lines, /^managers\.toml:\d+: dwnConsR\[0\]\.userDBN: names no user database "nowhere"/u);
     one(lines, /^managers\.toml:\d+: rangeIPM\[0\]\.cidr/u);
     one(lines, /^managers\.toml:\d+: rule: no manager named "dwn"/u);
     one(lines, /^managers\.toml:\d+: dwnConsR\[0\]\.name: "campus" is also the name of rangeIPM/u);
