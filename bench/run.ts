@@ -1,0 +1,122 @@
+/**
+ * `npm run bench` (through bench/run.sh): pmproxy against Squid and the origin alone, with the
+ * method of perf-security.md §A3. See bench/README.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { checkGoals } from './lib/goals.js';
+import { OUT_DIR, RESULTS_FILE } from './lib/layout.js';
+import { parseOptions, USAGE } from './lib/options.js';
+import { MiB, directTarget, prepareFiles, startOrigin } from './lib/origin.js';
+import { pinningWorks, stopAll } from './lib/processes.js';
+import { report } from './lib/report.js';
+import type { TargetResult } from './lib/results.js';
+import { measureTarget } from './lib/suite.js';
+import { chooseTargets } from './lib/targets.js';
+
+function version(command: string, args: string[], pattern: RegExp): string | undefined {
+  try {
+    const out = execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return pattern.exec(out)?.[1];
+  } catch (err) {
+    // nginx prints its version on stderr
+    const stderr = (err as { stderr?: string }).stderr ?? '';
+    return pattern.exec(stderr)?.[1];
+  }
+}
+
+async function main(): Promise<number> {
+  let options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    return 2;
+  }
+  const targets = chooseTargets(options.alternatives, options.only);
+  mkdirSync(OUT_DIR, { recursive: true });
+
+  const started = new Date();
+  const load = loadavg()[0]!;
+  process.stdout.write(
+    `pmproxy bench: ${started.toISOString()}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}` +
+      `${options.quick ? ', --quick' : ''}\n`,
+  );
+  if (!pinningWorks())
+    process.stdout.write('warning: fewer than 2 CPUs: nothing is pinned; figures mix proxy and load\n');
+  if (load > 0.5) {
+    process.stdout.write(
+      `warning: load average ${load.toFixed(2)} before starting: other work will skew the figures\n`,
+    );
+  }
+
+  const bigFile = await prepareFiles(options.bigFileMiB);
+  const origin = await startOrigin();
+  const suite = {
+    runs: options.runs,
+    wrkSeconds: options.wrkSeconds,
+    warmupSeconds: options.warmupSeconds,
+    bigFile,
+    bigFileBytes: options.bigFileMiB * MiB,
+    idleConnections: options.idleConnections,
+    idleHoldSeconds: options.idleHoldSeconds,
+  };
+
+  const results: TargetResult[] = [];
+  for (const target of [...(options.direct ? [directTarget(origin)] : []), ...targets]) {
+    results.push(await measureTarget(target, suite));
+  }
+
+  const goals = checkGoals(results);
+  process.stdout.write(report(results, goals, suite));
+  const json = {
+    started: started.toISOString(),
+    finished: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      loadAverageAtStart: load,
+      pinned: pinningWorks(),
+    },
+    versions: {
+      node: process.version,
+      nginx: version('nginx', ['-v'], /nginx\/([\d.]+)/u),
+      squid: version('squid', ['-v'], /Version ([\d.]+)/u),
+      wrk: version('wrk', ['-v'], /wrk ([\d.]+)/u),
+      curl: version('curl', ['--version'], /curl ([\d.]+)/u),
+    },
+    method: { ...suite, quick: options.quick, reference: 'shared/research/perf-security.md §A3' },
+    results,
+    goals,
+  };
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(json, null, 2)}\n`);
+  process.stdout.write(`\nresults: ${RESULTS_FILE}\n`);
+  return 0;
+}
+
+let stopping = false;
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    await stopAll();
+  }
+  process.exit(code);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`bench: ${signal}: stopping everything it started\n`);
+    void shutdown(130);
+  });
+}
+
+main().then(
+  (code) => shutdown(code),
+  (err: unknown) => {
+    process.stderr.write(
+      `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    return shutdown(1);
+  },
+);
