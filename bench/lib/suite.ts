@@ -230,15 +230,17 @@ async function measureIdle(
   return { kbPerConnection: summarize(perConnection)!, open, failed, closedByServer };
 }
 
-/** The last lines of a server's log, to say why it failed. */
+/** Why a server failed, from its log: the first line naming an error, then the last lines. */
 function logTail(name: string): string {
+  let lines: string[];
   try {
-    const lines = readFileSync(join(LOG_DIR, `${name}.log`), 'utf8')
+    lines = readFileSync(join(LOG_DIR, `${name}.log`), 'utf8')
       .trim()
-      .split('\n')
-      .slice(-5);
-    return lines.length > 0 && lines[0] !== '' ? `\n    ${lines.join('\n    ')}` : '';
+      .split('\n');
   } catch {
     return '';
   }
+  const firstError = lines.find((line) => /error/iu.test(line));
+  const shown = [...(firstError === undefined ? [] : [firstError, '…']), ...lines.slice(-3)];
+  return shown.length > 0 && shown.join('') !== '' ? `\n    ${shown.join('\n    ')}` : '';
 }
