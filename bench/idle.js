@@ -9,7 +9,7 @@
  *   1. opens --warm connections, prints {"event":"warm",...} and waits for a line "go" on stdin;
  *   2. opens --n more, prints {"event":"ready","open":…,"failed":…,"closedByServer":…};
  *   3. holds them --hold seconds, prints {"event":"done","closedByServer":…} and exits.
- * closedByServer counts connections the server closed after they had become idle (warm-up ones too).
+ * closedByServer counts the --n connections the server closed after they had become idle.
  *
  * Usage: node bench/idle.js --proxy 127.0.0.1:13128 --mode keepalive --n 2000
  *        [--origin 127.0.0.1:18080] [--auth user:password] [--batch 100] [--warm 50] [--hold 5]
@@ -54,11 +54,13 @@ const request =
 /** Sockets that completed their step and are now idle. */
 const idle = [];
 let closedByServer = 0;
+let measuring = false;
 
 await openMany(warm);
 emit({ event: 'warm', open: idle.length });
 await waitForGo();
 const before = idle.length;
+measuring = true;
 const failed = await openMany(count);
 emit({ event: 'ready', open: idle.length - before, failed, closedByServer });
 await new Promise((resolve) => setTimeout(resolve, holdSeconds * 1000));
@@ -98,7 +100,10 @@ function openOne() {
       socket.removeListener('data', onData);
       if (err === undefined) {
         socket.on('data', () => {}); // an idle socket must not buffer anything unread
-        socket.on('close', () => (closedByServer += 1));
+        const counted = measuring;
+        socket.on('close', () => {
+          if (counted) closedByServer += 1;
+        });
         resolve(socket);
       } else {
         socket.destroy();
