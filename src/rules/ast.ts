@@ -25,4 +25,9 @@ export type Expr = Constant | Ident | Not | Binary;
 export const constant = (value: boolean): Constant => ({ type: 'const', value });
 export const ident = (name: string, offset: number): Ident => ({ type: 'ident', name, offset });
 export const not = (operand: Expr): Not => ({ type: 'not', operand });
-export const binary = (op: BinaryOp, left: Expr, right: Expr): Binary => ({ type: 'binary', op, left, right });
+export const binary = (op: BinaryOp, left: Expr, right: Expr): Binary => ({
+  type: 'binary',
+  op,
+  left,
+  right,
+});

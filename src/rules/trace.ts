@@ -1,0 +1,21 @@
+import type { TraceEntry } from './decision.js';
+
+/**
+ * A trace on one line, for logs and plain-text deny pages:
+ * `sessions:sessionIPM ✓ (alice logged in at 10.0.0.1), down:dwnConsR ✗ (quota used up)`.
+ * An unknown answer shows as "?".
+ */
+export function describeTrace(trace: readonly TraceEntry[]): string {
+  return trace
+    .map((entry) => {
+      const mark = entry.match === undefined ? '?' : entry.match ? '✓' : '✗';
+      const reason = entry.reason === undefined ? '' : ` (${entry.reason})`;
+      return `${entry.name}:${entry.kind} ${mark}${reason}`;
+    })
+    .join(', ');
+}
+
+/** The reached managers that said no, which a deny page names. */
+export function refusals(trace: readonly TraceEntry[]): TraceEntry[] {
+  return trace.filter((entry) => entry.match === false);
+}
