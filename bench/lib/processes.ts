@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +30,11 @@ export function pinningWorks(): boolean {
   return canPin;
 }
 
-/** Starts a long-running server pinned to `core`; its output goes to bench/out/logs/<name>.log. */
+/**
+ * Starts a long-running server pinned to `core`. Its output goes straight to
+ * bench/out/logs/<name>.log (a file descriptor, not a pipe: the bench must not spend the load
+ * core's time relaying a proxy's access log).
+ */
 export function startServer(
   name: string,
   core: number,
@@ -40,12 +44,14 @@ export function startServer(
 ): Running {
   mkdirSync(LOG_DIR, { recursive: true });
   const logPath = join(LOG_DIR, `${name}.log`);
-  const log = createWriteStream(logPath);
+  const log = openSync(logPath, 'w');
   const [cmd, cmdArgs] = pinned(core, command, args);
-  const child = spawn(cmd, cmdArgs, { cwd: REPO_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  return track(name, child, logPath);
+  try {
+    const child = spawn(cmd, cmdArgs, { cwd: REPO_DIR, env, stdio: ['ignore', log, log] });
+    return track(name, child, logPath);
+  } finally {
+    closeSync(log);
+  }
 }
 
 export interface Captured {
