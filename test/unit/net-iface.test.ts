@@ -5,6 +5,8 @@ import { Issues, formatIssue } from '../../src/config/issues.js';
 import { TableReader, type TomlTable } from '../../src/config/table-reader.js';
 import { firstAddress, netIface, type NetIfaceConfig } from '../../src/managers/net-iface.js';
 import type { RequestContext, Services } from '../../src/managers/types.js';
+import { compileRule } from '../../src/rules/compile.js';
+import { evaluate } from '../../src/rules/evaluate.js';
 
 function parse(table: TomlTable): {
   config: NetIfaceConfig | undefined;
@@ -72,5 +74,22 @@ describe('netIface', () => {
       parse({ name: 'out', addr: '192.0.2.77' }).warnings[0] ?? '',
       /192\.0\.2\.77 is not an address of this machine/u,
     );
+  });
+
+  it('routes through the netIface evaluation reaches, not the one written first', async () => {
+    const managers = new Map(
+      [
+        { name: 'viaA', addr: '127.0.0.1' },
+        { name: 'viaB', addr: '127.0.0.2' },
+      ].map((config) => [config.name, netIface.create(config, services)]),
+    );
+    const routeOf = async (text: string) => {
+      const decision = await evaluate(compileRule('proxy', text, managers), ctx);
+      assert.equal(decision.allow, true, text);
+      return [decision.route?.manager, decision.route?.localAddress, decision.trace.map((t) => t.name)];
+    };
+    assert.deepEqual(await routeOf('(false ∧ viaA) ∨ viaB'), ['viaB', '127.0.0.2', ['viaB']]);
+    assert.deepEqual(await routeOf('viaA ∨ viaB'), ['viaA', '127.0.0.1', ['viaA']]);
+    assert.deepEqual(await routeOf('viaB ∧ viaA'), ['viaB', '127.0.0.2', ['viaB', 'viaA']]);
   });
 });
