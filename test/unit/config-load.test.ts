@@ -105,6 +105,40 @@ u = ["g"]
   });
 });
 
+describe('top-level settings and routing managers', () => {
+  it('reads admins, jwtExpiration, netIface and parentProxy; syslogAddr is ignored with a warning', () => {
+    const config = loadConfig(
+      configDir(`rule = "campus ∧ (out ∨ up)"
+admins = ["alice"]
+jwtExpiration = "8h"
+syslogAddr = "localhost:514"
+[[rangeIPM]]
+name = "campus"
+cidr = "127.0.0.0/8"
+[[netIface]]
+name = "out"
+addr = "127.0.0.1"
+[[parentProxy]]
+name = "up"
+proxyURL = "socks5://127.0.0.1:1080"
+`),
+    );
+    assert.deepEqual(config.admins, ['alice']);
+    assert.equal(config.jwtExpiration, 8 * 3_600_000);
+    assert.deepEqual(
+      config.managers.map((m) => [m.kind.kind, m.name]),
+      [
+        ['rangeIPM', 'campus'],
+        ['netIface', 'out'],
+        ['parentProxy', 'up'],
+      ],
+    );
+    assert.deepEqual(config.warnings.map(formatIssue), [
+      'managers.toml:4: syslogAddr: is ignored: pmproxy logs to stderr (journald under systemd)',
+    ]);
+  });
+});
+
 describe('defaults', () => {
   it('runs on loopback with documented defaults when server.toml is missing', () => {
     const dir = configDir(CAMPUS);
