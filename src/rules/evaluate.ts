@@ -3,7 +3,9 @@ import type { Expr } from './ast.js';
 import type { CompiledRule } from './compile.js';
 import type { Decision, TraceEntry } from './decision.js';
 import { printExpr } from './print.js';
-import { reduce } from './reduce.js';
+import { reduce, TRUE } from './reduce.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A manager evaluation may not reach is not asked: asking has effects (see ReduceOptions). */
 const STOP_AT_UNKNOWN = { stopAtUnknown: true } as const;
@@ -136,18 +138,19 @@ class Evaluation {
   }
 
   #decision(residual: Expr): Decision {
-    const allow = residual.type === 'const' && residual.value;
-    const user = firstUser(this.ctx);
-    return {
-      allow,
-      result: printExpr(residual),
+    const decision: Mutable<Decision> = {
+      allow: residual === TRUE,
+      result: residual.type === 'const' ? (residual.value ? 'true' : 'false') : printExpr(residual),
       trace: this.#trace,
       meters: this.#meters,
       pacers: this.#pacers,
-      ...(this.#route === undefined ? {} : { route: this.#route }),
-      ...(this.#challenge === undefined ? {} : { challenge: this.#challenge }),
-      ...(user === undefined ? {} : { user }),
     };
+    // Optional fields are left out, not set to undefined (exactOptionalPropertyTypes).
+    if (this.#route !== undefined) decision.route = this.#route;
+    if (this.#challenge !== undefined) decision.challenge = this.#challenge;
+    const user = firstUser(this.ctx);
+    if (user !== undefined) decision.user = user;
+    return decision;
   }
 }
 
@@ -168,7 +171,7 @@ function isPromiseLike(value: Verdict | PromiseLike<Verdict>): value is PromiseL
 }
 
 function traceEntry(name: string, kind: string, verdict: Verdict): TraceEntry {
-  const entry: { -readonly [K in keyof TraceEntry]: TraceEntry[K] } = { name, kind, match: verdict.match };
+  const entry: Mutable<TraceEntry> = { name, kind, match: verdict.match };
   if (verdict.reason !== undefined) entry.reason = verdict.reason;
   if (verdict.quotaExhausted !== undefined) entry.quotaExhausted = verdict.quotaExhausted;
   return entry;

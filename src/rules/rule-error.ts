@@ -26,10 +26,15 @@ export abstract class RuleError extends Error {
 const INDENT = '  ';
 
 export function formatRuleError(ruleName: string, text: string, offset: number, detail: string): string {
+  return `rule ${JSON.stringify(ruleName)}: ${detail}\n${ruleWithCaret(text, offset)}`;
+}
+
+/** Two lines: the rule indented, and a caret under `offset` (a code-unit offset into `text`). */
+export function ruleWithCaret(text: string, offset: number): string {
   // One line, one column per code point: every whitespace (tab, newline) shows as one space.
   const shown = text.replace(/\s/gu, ' ');
   const caret = ' '.repeat(codePoints(shown.slice(0, offset)));
-  return `rule ${JSON.stringify(ruleName)}: ${detail}\n${INDENT}${shown}\n${INDENT}${caret}^`;
+  return `${INDENT}${shown}\n${INDENT}${caret}^`;
 }
 
 function codePoints(s: string): number {
