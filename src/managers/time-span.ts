@@ -140,6 +140,9 @@ function readWindow(table: TableReader): WeeklyWindow | undefined {
     fail(table.keyPath('to'), 'equals from: leave both out for the whole day');
   }
 
+  if (!table.has('days') && !table.has('from') && !table.has('to')) {
+    fail(table.path, 'zone alone matches all the time: give days, or from and to, as well');
+  }
   const zone = table.string('zone', { nonEmpty: true }) ?? systemTimeZone();
   if (table.has('zone') && !isTimeZone(zone)) {
     fail(

@@ -186,6 +186,9 @@ describe('timeSpan, days and hours', () => {
     assert.deepEqual(parse({ name: 'day', days: [] }).errors, [
       'managers.toml: timeSpan[0].days: must name at least one day',
     ]);
+    assert.deepEqual(parse({ name: 'day', zone: 'UTC' }).errors, [
+      'managers.toml: timeSpan[0]: zone alone matches all the time: give days, or from and to, as well',
+    ]);
   });
 
   it('wants exactly one of the two forms', () => {
