@@ -224,7 +224,7 @@ async function measureIdle(
   }
   if (closedByServer > 0) {
     notes.push(
-      `closed up to ${closedByServer} of ${open} idle ${mode} connections within ${options.idleHoldSeconds} s`,
+      `closed ${closedByServer} of ${open} idle ${mode} connections within ${options.idleHoldSeconds} s (most in one run)`,
     );
   }
   return { kbPerConnection: summarize(perConnection)!, open, failed, closedByServer };
