@@ -2,7 +2,7 @@
  * `npm run bench` (through bench/run.sh): pmproxy against Squid and the origin alone, with the
  * method of perf-security.md §A3. See bench/README.md.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { checkGoals } from './lib/goals.js';
@@ -15,15 +15,10 @@ import type { TargetResult } from './lib/results.js';
 import { measureTarget } from './lib/suite.js';
 import { chooseTargets } from './lib/targets.js';
 
+/** A program's version from its banner (nginx and wrk print theirs on stderr). */
 function version(command: string, args: string[], pattern: RegExp): string | undefined {
-  try {
-    const out = execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return pattern.exec(out)?.[1];
-  } catch (err) {
-    // nginx prints its version on stderr
-    const stderr = (err as { stderr?: string }).stderr ?? '';
-    return pattern.exec(stderr)?.[1];
-  }
+  const out = spawnSync(command, args, { encoding: 'utf8' });
+  return pattern.exec(`${out.stdout ?? ''}${out.stderr ?? ''}`)?.[1];
 }
 
 async function main(): Promise<number> {
@@ -80,11 +75,13 @@ async function main(): Promise<number> {
       pinned: pinningWorks(),
     },
     versions: {
+      pmproxy: version('git', ['describe', '--always', '--dirty'], /^(\S+)/u),
       node: process.version,
       nginx: version('nginx', ['-v'], /nginx\/([\d.]+)/u),
       squid: version('squid', ['-v'], /Version ([\d.]+)/u),
-      wrk: version('wrk', ['-v'], /wrk ([\d.]+)/u),
+      wrk: version('wrk', ['-v'], /wrk (?:debian\/)?([\d.]+)/u),
       curl: version('curl', ['--version'], /curl ([\d.]+)/u),
+      tinyproxy: version('tinyproxy', ['-v'], /tinyproxy ([\d.]+)/u),
     },
     method: { ...suite, quick: options.quick, reference: 'shared/research/perf-security.md §A3' },
     results,
