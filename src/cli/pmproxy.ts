@@ -30,7 +30,11 @@ async function main(argv: string[]): Promise<number> {
   const rest = command === argv[0] ? argv.slice(1) : argv;
   switch (command) {
     case 'serve': {
-      const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } }, strict: true });
+      const { values } = parseArgs({
+        args: rest,
+        options: { config: { type: 'string', short: 'c' } },
+        strict: true,
+      });
       return serve(configDirFrom(values.config));
     }
     case 'check-config':
@@ -54,7 +58,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      err instanceof UsageError ||
+      (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       process.stderr.write(`pmproxy: ${err.message}\n${USAGE}\n`);
       process.exitCode = EXIT_USAGE;
       return;

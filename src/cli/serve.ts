@@ -14,7 +14,9 @@ export async function serve(configDir: string): Promise<number> {
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const issue of err.issues) process.stderr.write(`${formatIssue(issue)}\n`);
-      process.stderr.write(`pmproxy: ${err.issues.length} configuration error(s) in ${configDir}; not starting\n`);
+      process.stderr.write(
+        `pmproxy: ${err.issues.length} configuration error(s) in ${configDir}; not starting\n`,
+      );
       return EX_CONFIG;
     }
     throw err;
@@ -22,12 +24,16 @@ export async function serve(configDir: string): Promise<number> {
   const proxy = gateway.proxyAddress;
   const proxyHost = proxy.family === 'IPv6' ? `[${proxy.address}]` : proxy.address;
   process.stdout.write(`pmproxy: proxy listening on http://${proxyHost}:${proxy.port}\n`);
-  process.stdout.write(`pmproxy: web and API on ${gateway.web.url} (certificate SHA-256 ${gateway.web.fingerprint})\n`);
+  process.stdout.write(
+    `pmproxy: web and API on ${gateway.web.url} (certificate SHA-256 ${gateway.web.fingerprint})\n`,
+  );
   process.stdout.write(`pmproxy: store ${gateway.config.server.store.path}, config ${gateway.config.dir}\n`);
 
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
-      process.stdout.write(`pmproxy: ${signal}: stopping (finishing requests in flight, saving consumption)\n`);
+      process.stdout.write(
+        `pmproxy: ${signal}: stopping (finishing requests in flight, saving consumption)\n`,
+      );
       gateway.stop().then(
         () => resolve(0),
         (err: unknown) => {
@@ -40,7 +46,9 @@ export async function serve(configDir: string): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGHUP', () => {
       void gateway.reload().then((r) => {
-        process.stdout.write(r.ok ? 'pmproxy: configuration reloaded\n' : 'pmproxy: reload refused, old configuration kept\n');
+        process.stdout.write(
+          r.ok ? 'pmproxy: configuration reloaded\n' : 'pmproxy: reload refused, old configuration kept\n',
+        );
       });
     });
   });

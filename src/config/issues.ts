@@ -15,7 +15,9 @@ export class Issues {
   constructor(readonly file: string) {}
 
   add(path: string, message: string, line?: number): void {
-    this.list.push(line === undefined ? { file: this.file, path, message } : { file: this.file, path, message, line });
+    this.list.push(
+      line === undefined ? { file: this.file, path, message } : { file: this.file, path, message, line },
+    );
   }
   warn(path: string, message: string): void {
     this.warnings.push({ file: this.file, path, message });

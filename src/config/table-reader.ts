@@ -71,7 +71,12 @@ export class TableReader {
       return undefined;
     }
     if (typeof v === 'string' && opts.allowSingle === true) return [v];
-    if (!Array.isArray(v)) return this.#wrong(key, opts.allowSingle === true ? 'a string or a list of strings' : 'a list of strings', v);
+    if (!Array.isArray(v))
+      return this.#wrong(
+        key,
+        opts.allowSingle === true ? 'a string or a list of strings' : 'a list of strings',
+        v,
+      );
     const out: string[] = [];
     v.forEach((item, i) => {
       if (typeof item === 'string') out.push(item);
@@ -93,7 +98,10 @@ export class TableReader {
     const n = typeof v === 'bigint' ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isInteger(n)) return this.#wrong(key, 'an integer', v);
     if ((opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
-      this.issues.add(this.keyPath(key), `must be between ${opts.min ?? '-∞'} and ${opts.max ?? '∞'}, not ${n}`);
+      this.issues.add(
+        this.keyPath(key),
+        `must be between ${opts.min ?? '-∞'} and ${opts.max ?? '∞'}, not ${n}`,
+      );
       return undefined;
     }
     return n;

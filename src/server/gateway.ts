@@ -130,7 +130,10 @@ export class Gateway {
     }
     let next: Generation;
     try {
-      next = buildGeneration(config, { ...this.services, users: buildUserDirectory(config, this.services.store) });
+      next = buildGeneration(config, {
+        ...this.services,
+        users: buildUserDirectory(config, this.services.store),
+      });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.log.error(`reload refused: ${message}`, { kind: 'config' });
@@ -141,7 +144,9 @@ export class Gateway {
     const messages = config.warnings.map(formatIssue);
     const before = old.config.server;
     if (JSON.stringify(before) !== JSON.stringify(config.server)) {
-      messages.push('server.toml changed: listener addresses, timeouts and the store path apply after a restart');
+      messages.push(
+        'server.toml changed: listener addresses, timeouts and the store path apply after a restart',
+      );
     }
     for (const m of messages) this.log.warn(m, { kind: 'config' });
     await closeManagers(old.managers);

@@ -26,8 +26,13 @@ export async function startWebServer(options: {
 }): Promise<WebServer> {
   const { settings, log } = options;
   const host = settings.addr.host;
-  const tls = await ensureCertificate(settings.httpsCert, settings.httpsKey, host === '' ? 'localhost' : host);
-  if (tls.created) log.warn(`made a self-signed certificate ${settings.httpsCert}`, { fingerprint: tls.fingerprint });
+  const tls = await ensureCertificate(
+    settings.httpsCert,
+    settings.httpsKey,
+    host === '' ? 'localhost' : host,
+  );
+  if (tls.created)
+    log.warn(`made a self-signed certificate ${settings.httpsCert}`, { fingerprint: tls.fingerprint });
 
   const app = new Koa();
   app.use(async (ctx, next) => {
@@ -48,9 +53,12 @@ export async function startWebServer(options: {
     await next();
   });
 
-  const server: Http2SecureServer = createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: true }, (req, res) => {
-    void app.callback()(req, res);
-  });
+  const server: Http2SecureServer = createSecureServer(
+    { cert: tls.cert, key: tls.key, allowHTTP1: true },
+    (req, res) => {
+      void app.callback()(req, res);
+    },
+  );
   server.setTimeout(settings.readTimeout > 0 ? settings.readTimeout : 0);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -60,7 +68,12 @@ export async function startWebServer(options: {
     });
   });
   const address = server.address() as AddressInfo;
-  const shownHost = host === '' || host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const shownHost =
+    host === '' || host === '0.0.0.0' || host === '::'
+      ? 'localhost'
+      : host.includes(':')
+        ? `[${host}]`
+        : host;
   return {
     url: `https://${shownHost}:${address.port}`,
     fingerprint: tls.fingerprint,

@@ -40,7 +40,11 @@ export interface Store {
   /** Bytes per user in the cycle that starts at `cycleStart`; rows of older cycles count as 0. */
   consumption(manager: string, cycleStart: number): Map<string, number>;
   /** Adds deltas in one transaction; a row of an older cycle restarts at its delta. Returns the new totals. */
-  addConsumption(manager: string, cycleStart: number, deltas: ReadonlyMap<string, number>): Map<string, number>;
+  addConsumption(
+    manager: string,
+    cycleStart: number,
+    deltas: ReadonlyMap<string, number>,
+  ): Map<string, number>;
   setConsumption(manager: string, user: string, cycleStart: number, bytes: number): void;
 
   // small named values (token keys, schema version …)

@@ -16,11 +16,17 @@ export interface CertificateFiles {
  * Uses the configured certificate, or makes a self-signed ECDSA P-256 one for `host` on first start
  * and keeps it (as the Go original did), so clients that pinned it keep working after a restart.
  */
-export async function ensureCertificate(certPath: string, keyPath: string, host: string): Promise<CertificateFiles> {
+export async function ensureCertificate(
+  certPath: string,
+  keyPath: string,
+  host: string,
+): Promise<CertificateFiles> {
   let created = false;
   if (!existsSync(certPath) || !existsSync(keyPath)) {
     const names = host === '' || host === '0.0.0.0' || host === '::' ? ['localhost', '127.0.0.1'] : [host];
-    const altNames = names.map((name) => (isIP(name) === 0 ? { type: 2 as const, value: name } : { type: 7 as const, ip: name }));
+    const altNames = names.map((name) =>
+      isIP(name) === 0 ? { type: 2 as const, value: name } : { type: 7 as const, ip: name },
+    );
     const made = await selfsigned.generate([{ name: 'commonName', value: names[0] ?? 'localhost' }], {
       keyType: 'ec',
       curve: 'P-256',

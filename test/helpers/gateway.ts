@@ -30,7 +30,10 @@ path = "data/pmproxy.db"
 }
 
 /** A temporary configuration directory, removed by the returned cleanup. */
-export function writeConfigDir(managers: string, server = testServerToml()): { dir: string; cleanup: () => void } {
+export function writeConfigDir(
+  managers: string,
+  server = testServerToml(),
+): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'pmproxy-test-'));
   writeFileSync(join(dir, 'managers.toml'), managers);
   writeFileSync(join(dir, 'server.toml'), server);
@@ -38,7 +41,11 @@ export function writeConfigDir(managers: string, server = testServerToml()): { d
 }
 
 export async function startGateway(dir: string, clock?: Clock): Promise<Gateway> {
-  return Gateway.start(clock === undefined ? { configDir: dir, log: silentLogger } : { configDir: dir, log: silentLogger, clock });
+  return Gateway.start(
+    clock === undefined
+      ? { configDir: dir, log: silentLogger }
+      : { configDir: dir, log: silentLogger, clock },
+  );
 }
 
 export interface RunningProcess {
@@ -51,12 +58,19 @@ export interface RunningProcess {
 }
 
 /** Runs `pmproxy` from the sources in a child process, as an admin would run it. */
-export function runPmproxy(args: string[], options: { input?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runPmproxy(
+  args: string[],
+  options: { input?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/pmproxy.ts'), ...args], {
-      cwd: repoRoot,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'src/cli/pmproxy.ts'), ...args],
+      {
+        cwd: repoRoot,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -69,13 +83,19 @@ export function runPmproxy(args: string[], options: { input?: string } = {}): Pr
 
 /** Starts the server in a child process and waits for it to print where the proxy listens. */
 export function spawnServer(dir: string): Promise<RunningProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/pmproxy.ts'), '--config', dir], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'src/cli/pmproxy.ts'), '--config', dir],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -83,6 +103,8 @@ export function spawnServer(dir: string): Promise<RunningProcess> {
       const m = /proxy listening on http:\/\/127\.0\.0\.1:(\d+)/u.exec(line);
       if (m !== null) resolve({ child, proxyPort: Number(m[1]), stdout, stderr, exited });
     });
-    void exited.then((code) => reject(new Error(`pmproxy exited (${code}) before listening:\n${stderr.join('\n')}`)));
+    void exited.then((code) =>
+      reject(new Error(`pmproxy exited (${code}) before listening:\n${stderr.join('\n')}`)),
+    );
   });
 }

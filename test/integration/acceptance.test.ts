@@ -126,7 +126,9 @@ describe('acceptance cases of the Go original, adapted', () => {
     cleanup = cfg.cleanup;
     gateway = await startGateway(cfg.dir, clock);
     // Each case's rule, compiled over the running gateway's managers.
-    rules = new RulePolicy(new Map(Object.entries(RULES).map(([name, text]) => [name, compileRule(name, text, gateway.managers)])));
+    rules = new RulePolicy(
+      new Map(Object.entries(RULES).map(([name, text]) => [name, compileRule(name, text, gateway.managers)])),
+    );
     gateway.services.store.putUser({ name: 'user0', passwordHash: 'unused', displayName: 'User Zero' });
     gateway.services.store.setGroups('user0', ['group0']);
   });
@@ -140,13 +142,19 @@ describe('acceptance cases of the Go original, adapted', () => {
     const before = await decide('proxy', ctx(ip, clock.now(), http('example.org')));
     assert.equal(before.allow, false);
     assert.equal(before.result, 'false');
-    assert.deepEqual(before.trace.map((t) => [t.name, t.kind, t.match]), [['sessions', 'sessionIPM', false]]);
+    assert.deepEqual(
+      before.trace.map((t) => [t.name, t.kind, t.match]),
+      [['sessions', 'sessionIPM', false]],
+    );
 
     gateway.services.sessions.open('sessions', 'map', ip, 'user0');
     const after = await decide('proxy', ctx(ip, clock.now(), http('example.org')));
     assert.equal(after.result, 'true');
     assert.deepEqual(matches(after), { sessions: true, down: true });
-    assert.deepEqual(after.meters.map((m) => m.manager), ['down']);
+    assert.deepEqual(
+      after.meters.map((m) => m.manager),
+      ['down'],
+    );
     assert.equal(after.user, 'user0');
 
     gateway.services.sessions.close('sessions', ip);
@@ -194,7 +202,10 @@ describe('acceptance cases of the Go original, adapted', () => {
     const d = await decide('two', ctx(ip, clock.now(), http('example.org')));
     assert.equal(d.result, 'true');
     assert.deepEqual(matches(d), { sessions: false, s0: true, d0: true });
-    assert.deepEqual(d.meters.map((m) => m.manager), ['d0']);
+    assert.deepEqual(
+      d.meters.map((m) => m.manager),
+      ['d0'],
+    );
   });
 
   it('10: s ∧ g0 ∧ ¬g1 denies user1 (group0 and group1) and allows user0', async () => {
@@ -211,7 +222,11 @@ describe('acceptance cases of the Go original, adapted', () => {
       ['www.facebook.com', false],
     ] as const) {
       assert.equal((await decide('hosts', ctx('10.9.9.9', clock.now(), http(host)))).allow, allowed, host);
-      assert.equal((await decide('hosts', ctx('10.9.9.9', clock.now(), connect(host)))).allow, allowed, `CONNECT ${host}`);
+      assert.equal(
+        (await decide('hosts', ctx('10.9.9.9', clock.now(), connect(host)))).allow,
+        allowed,
+        `CONNECT ${host}`,
+      );
     }
   });
 
@@ -222,7 +237,10 @@ describe('acceptance cases of the Go original, adapted', () => {
     assert.equal(cu.allow, true);
     assert.deepEqual(cu.meters, []);
     const google = await decide('cu', ctx(ip, clock.now(), http('google.com')));
-    assert.deepEqual(google.meters.map((m) => m.manager), ['down']);
+    assert.deepEqual(
+      google.meters.map((m) => m.manager),
+      ['down'],
+    );
   });
 
   it('12b: discovery without a URL leaves the host test open instead of crashing (a bug of the original)', async () => {
@@ -262,8 +280,14 @@ describe('acceptance cases of the Go original, adapted', () => {
     gateway.services.sessions.open('sessions', 'map', ip, 'user1');
     const metered = await decide('cu', ctx(ip, clock.now(), http('google.com')));
     await decide('cu', ctx(ip, clock.now(), http('www.upr.edu.cu')));
-    assert.deepEqual(metered.meters.map((m) => m.manager), ['down']);
+    assert.deepEqual(
+      metered.meters.map((m) => m.manager),
+      ['down'],
+    );
     const again = await decide('cu', ctx(ip, clock.now(), http('google.com')));
-    assert.deepEqual(again.meters.map((m) => m.manager), ['down']);
+    assert.deepEqual(
+      again.meters.map((m) => m.manager),
+      ['down'],
+    );
   });
 });

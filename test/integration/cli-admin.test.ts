@@ -24,9 +24,13 @@ describe('pmproxy admin commands', () => {
     const cfg = writeConfigDir(MANAGERS);
     try {
       const c = ['--config', cfg.dir];
-      const add = await runPmproxy(['user', 'add', 'dave', '--group', 'staff', '--password-stdin', ...c], { input: 'dave-password\n' });
+      const add = await runPmproxy(['user', 'add', 'dave', '--group', 'staff', '--password-stdin', ...c], {
+        input: 'dave-password\n',
+      });
       assert.equal(add.code, 0, add.stderr);
-      const again = await runPmproxy(['user', 'add', 'dave', '--password-stdin', ...c], { input: 'dave-password\n' });
+      const again = await runPmproxy(['user', 'add', 'dave', '--password-stdin', ...c], {
+        input: 'dave-password\n',
+      });
       assert.equal(again.code, 1);
       assert.match(again.stderr, /exists/u);
 
@@ -37,7 +41,10 @@ describe('pmproxy admin commands', () => {
       assert.equal(open.code, 0, open.stderr);
       const sessions = await runPmproxy(['session', 'ls', '--json', ...c]);
       const list = JSON.parse(sessions.stdout) as { ip: string; user: string; manager: string }[];
-      assert.deepEqual(list.map(({ ip, user, manager }) => ({ ip, user, manager })), [{ ip: '127.0.0.9', user: 'dave', manager: 'sessions' }]);
+      assert.deepEqual(
+        list.map(({ ip, user, manager }) => ({ ip, user, manager })),
+        [{ ip: '127.0.0.9', user: 'dave', manager: 'sessions' }],
+      );
 
       const nobody = await runPmproxy(['session', 'open', 'erin', '127.0.0.9', ...c]);
       assert.equal(nobody.code, 1);
@@ -82,7 +89,10 @@ name = "campus"
 cidr = "10.0.0.0/33"
 `);
     try {
-      for (const args of [['--config', cfg.dir], ['check-config', '--config', cfg.dir]]) {
+      for (const args of [
+        ['--config', cfg.dir],
+        ['check-config', '--config', cfg.dir],
+      ]) {
         const r = await runPmproxy(args);
         assert.equal(r.code, 78, r.stderr);
         assert.match(r.stderr, /managers\.toml(:\d+)?: sessionIPM\[0\]\.colour: unknown key/u);
@@ -105,14 +115,18 @@ describe("the Go original's README configuration", () => {
   it('starts: makes the missing certificate and falls back to our web pages', async () => {
     const cfg = writeConfigDir('', '');
     try {
-      for (const f of ['managers.toml', 'server.toml']) copyFileSync(join(repoRoot, 'config/pmproxy-seed', f), join(cfg.dir, f));
+      for (const f of ['managers.toml', 'server.toml'])
+        copyFileSync(join(repoRoot, 'config/pmproxy-seed', f), join(cfg.dir, f));
       // Only the listen addresses change, so the test stays on loopback port 0.
       const server = join(cfg.dir, 'server.toml');
       writeFileSync(server, readFileSync(server, 'utf8').replaceAll(/addr=":\d+"/gu, 'addr="127.0.0.1:0"'));
       const running = await spawnServer(cfg.dir);
       try {
         assert.ok(existsSync(join(cfg.dir, 'cert.pem')) && existsSync(join(cfg.dir, 'key.pem')));
-        assert.ok(running.stderr.some((l) => /staticFiles/u.test(l)), running.stderr.join('\n'));
+        assert.ok(
+          running.stderr.some((l) => /staticFiles/u.test(l)),
+          running.stderr.join('\n'),
+        );
       } finally {
         running.child.kill('SIGTERM');
         assert.equal(await running.exited, 0);

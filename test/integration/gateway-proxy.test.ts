@@ -42,9 +42,16 @@ async function startOrigin(host: string): Promise<{ server: http.Server; base: s
 
 /** GETs an absolute URL through the proxy, counting the body bytes that arrive. */
 function fetchViaProxy(proxyPort: number, url: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; bytes: number; body: string; headers: http.IncomingHttpHeaders; complete: boolean }>(
-    (resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: proxyPort, path: url, headers, agent: false }, (res) => {
+  return new Promise<{
+    status: number;
+    bytes: number;
+    body: string;
+    headers: http.IncomingHttpHeaders;
+    complete: boolean;
+  }>((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port: proxyPort, path: url, headers, agent: false },
+      (res) => {
         let bytes = 0;
         const parts: Buffer[] = [];
         res.on('data', (d: Buffer) => {
@@ -52,15 +59,21 @@ function fetchViaProxy(proxyPort: number, url: string, headers: Record<string, s
           if (parts.length < 4) parts.push(d);
         });
         const done = () =>
-          resolve({ status: res.statusCode ?? 0, bytes, body: Buffer.concat(parts).toString(), headers: res.headers, complete: res.complete });
+          resolve({
+            status: res.statusCode ?? 0,
+            bytes,
+            body: Buffer.concat(parts).toString(),
+            headers: res.headers,
+            complete: res.complete,
+          });
         res.on('end', done);
         res.on('aborted', done);
         res.on('error', done);
-      });
-      req.on('error', reject);
-      req.end();
-    },
-  );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 describe('the gateway as a forward proxy', () => {
@@ -126,14 +139,23 @@ staff = "1 MB"
   });
 
   it('lets curl -x through with proxy credentials, byte for byte, and adds Via', async () => {
-    const { stdout } = await run('curl', ['-sS', '-D', '-', '-x', `http://alice:alice-pass@127.0.0.1:${proxyPort}`, `${metered.base}/`]);
+    const { stdout } = await run('curl', [
+      '-sS',
+      '-D',
+      '-',
+      '-x',
+      `http://alice:alice-pass@127.0.0.1:${proxyPort}`,
+      `${metered.base}/`,
+    ]);
     assert.match(stdout, /^HTTP\/1\.1 200/u);
     assert.match(stdout, /\r\nvia: 1\.1 pmproxy/iu);
     assert.ok(stdout.endsWith('hello from 127.0.0.1'));
   });
 
   it('refuses wrong credentials with 407 again', async () => {
-    const r = await fetchViaProxy(proxyPort, `${metered.base}/`, { 'Proxy-Authorization': basic('alice', 'wrong') });
+    const r = await fetchViaProxy(proxyPort, `${metered.base}/`, {
+      'Proxy-Authorization': basic('alice', 'wrong'),
+    });
     assert.equal(r.status, 407);
   });
 

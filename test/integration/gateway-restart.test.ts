@@ -37,11 +37,22 @@ function download(proxyPort: number, url: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const auth = `Basic ${Buffer.from('carol:carol-pass').toString('base64')}`;
     http
-      .get({ host: '127.0.0.1', port: proxyPort, path: url, headers: { 'Proxy-Authorization': auth }, agent: false }, (res) => {
-        let n = 0;
-        res.on('data', (d: Buffer) => (n += d.length));
-        res.on('end', () => (res.statusCode === 200 ? resolve(n) : reject(new Error(`status ${res.statusCode}`))));
-      })
+      .get(
+        {
+          host: '127.0.0.1',
+          port: proxyPort,
+          path: url,
+          headers: { 'Proxy-Authorization': auth },
+          agent: false,
+        },
+        (res) => {
+          let n = 0;
+          res.on('data', (d: Buffer) => (n += d.length));
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve(n) : reject(new Error(`status ${res.statusCode}`)),
+          );
+        },
+      )
       .on('error', reject);
   });
 }
@@ -76,7 +87,10 @@ describe('consumption across restarts', () => {
   });
 
   it('survives kill -9 within one persist interval', async () => {
-    const cfg = writeConfigDir(MANAGERS, testServerToml().replace('persistInterval = "1h"', 'persistInterval = "300ms"'));
+    const cfg = writeConfigDir(
+      MANAGERS,
+      testServerToml().replace('persistInterval = "1h"', 'persistInterval = "300ms"'),
+    );
     const o = await origin();
     try {
       const first = await spawnServer(cfg.dir);
@@ -86,7 +100,10 @@ describe('consumption across restarts', () => {
       first.child.kill('SIGKILL');
       await first.exited;
       const afterKill = stored(cfg.dir);
-      assert.ok(afterKill >= received, `after kill -9 the store has ${afterKill}, the client received ${received}`);
+      assert.ok(
+        afterKill >= received,
+        `after kill -9 the store has ${afterKill}, the client received ${received}`,
+      );
 
       const second = await spawnServer(cfg.dir);
       const more = await download(second.proxyPort, o.url);

@@ -47,7 +47,9 @@ export function managersOfKind(ctx: AdminContext, kind: string, only?: string): 
   if (only === undefined) return found;
   const named = found.filter((m) => m.name === only);
   if (named.length === 0) {
-    throw new Error(`no ${kind} named "${only}" (there is: ${found.map((m) => m.name).join(', ') || 'none'})`);
+    throw new Error(
+      `no ${kind} named "${only}" (there is: ${found.map((m) => m.name).join(', ') || 'none'})`,
+    );
   }
   return named;
 }

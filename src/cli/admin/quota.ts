@@ -14,7 +14,9 @@ export interface QuotaView extends Manager {
 
 function isQuotaView(m: Manager): m is QuotaView {
   const q = m as Partial<QuotaView>;
-  return typeof q.quotaFor === 'function' && typeof q.consumption === 'function' && typeof q.reset === 'function';
+  return (
+    typeof q.quotaFor === 'function' && typeof q.consumption === 'function' && typeof q.reset === 'function'
+  );
 }
 
 export function quotaManagers(ctx: AdminContext, only?: string): QuotaView[] {
@@ -34,12 +36,22 @@ export function quotaCommand(ctx: AdminContext, verb: string, args: string[], fl
       const rows = quotas.map((q) => {
         const used = q.consumption(user);
         const quota = q.quotaFor(user);
-        return { manager: q.name, user, bytesCons: used, bytesQuota: quota, consumption: formatSize(used), quota: formatSize(quota), resetAt: q.cycle().next.toISOString() };
+        return {
+          manager: q.name,
+          user,
+          bytesCons: used,
+          bytesQuota: quota,
+          consumption: formatSize(used),
+          quota: formatSize(quota),
+          resetAt: q.cycle().next.toISOString(),
+        };
       });
       if (flags.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
       else {
         for (const r of rows) {
-          process.stdout.write(`${r.manager}: ${r.user} used ${r.consumption} of ${r.quota} (next reset ${r.resetAt})\n`);
+          process.stdout.write(
+            `${r.manager}: ${r.user} used ${r.consumption} of ${r.quota} (next reset ${r.resetAt})\n`,
+          );
         }
       }
       return 0;

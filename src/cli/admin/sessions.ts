@@ -14,7 +14,9 @@ export function sessionCommand(ctx: AdminContext, verb: string, args: string[], 
       if (flags.json) say(JSON.stringify(list));
       else {
         for (const s of list) {
-          say(`${s.manager}\t${s.ip}\t${s.user}\topened ${new Date(s.openedAt).toISOString()}\tlast seen ${new Date(s.lastSeen).toISOString()}`);
+          say(
+            `${s.manager}\t${s.ip}\t${s.user}\topened ${new Date(s.openedAt).toISOString()}\tlast seen ${new Date(s.lastSeen).toISOString()}`,
+          );
         }
         if (list.length === 0) say('(no sessions)');
       }
@@ -31,7 +33,9 @@ export function sessionCommand(ctx: AdminContext, verb: string, args: string[], 
         return 1;
       }
       if (candidates.length > 1) {
-        throw new UsageError(`several sessionIPM managers (${candidates.map((m) => m.name).join(', ')}): pick one with --manager`);
+        throw new UsageError(
+          `several sessionIPM managers (${candidates.map((m) => m.name).join(', ')}): pick one with --manager`,
+        );
       }
       const db = String(manager.settings()['auth']);
       if (ctx.services.users.get(db)?.groups(user) === undefined) {
@@ -48,7 +52,10 @@ export function sessionCommand(ctx: AdminContext, verb: string, args: string[], 
       let closed = 0;
       if (isIP(who) !== 0) {
         const ip = normalizeIp(who);
-        const names = flags.manager !== undefined ? [flags.manager] : managersOfKind(ctx, 'sessionIPM').map((m) => m.name);
+        const names =
+          flags.manager !== undefined
+            ? [flags.manager]
+            : managersOfKind(ctx, 'sessionIPM').map((m) => m.name);
         for (const name of names) if (sessions.close(name, ip)) closed += 1;
       } else {
         closed = sessions.closeUser(who, flags.manager);

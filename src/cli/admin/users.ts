@@ -7,12 +7,18 @@ import type { AdminFlags } from './dispatch.js';
 const USER_NAME = /^[\p{L}\p{N}._@-]{1,64}$/u;
 
 /** Users of `[sqlDB]`, kept in the store with argon2 hashes. */
-export async function userCommand(ctx: AdminContext, verb: string, args: string[], flags: AdminFlags): Promise<number> {
+export async function userCommand(
+  ctx: AdminContext,
+  verb: string,
+  args: string[],
+  flags: AdminFlags,
+): Promise<number> {
   const store = ctx.services.store;
   const say = (line: string) => process.stdout.write(`${line}\n`);
   if (verb === 'ls') {
     const users = store.listUsers();
-    if (flags.json) say(JSON.stringify(users.map(({ name, displayName, groups }) => ({ name, displayName, groups }))));
+    if (flags.json)
+      say(JSON.stringify(users.map(({ name, displayName, groups }) => ({ name, displayName, groups }))));
     else for (const u of users) say(`${u.name}\t${u.displayName}\t${u.groups.join(',')}`);
     return 0;
   }
@@ -23,7 +29,8 @@ export async function userCommand(ctx: AdminContext, verb: string, args: string[
     process.stderr.write('pmproxy: warning: managers.toml has no [sqlDB]; no rule can use these users yet\n');
   }
   const existing = store.getUser(user);
-  const readPass = () => (flags.passwordStdin ? readLineFromStdin() : promptPassword(`Password for ${user}: `));
+  const readPass = () =>
+    flags.passwordStdin ? readLineFromStdin() : promptPassword(`Password for ${user}: `);
   switch (verb) {
     case 'add': {
       if (existing !== undefined) {
