@@ -22,15 +22,12 @@ export async function serve(configDir: string): Promise<number> {
     throw err;
   }
   const proxy = gateway.proxyAddress;
-  const proxyHost = proxy.family === 'IPv6' ? `[${proxy.address}]` : proxy.address;
-  process.stdout.write(`pmproxy: proxy listening on http://${proxyHost}:${proxy.port}\n`);
-  process.stdout.write(
-    `pmproxy: web and API on ${gateway.web.url} (certificate SHA-256 ${gateway.web.fingerprint})\n`,
-  );
-  process.stdout.write(`pmproxy: store ${gateway.config.server.store.path}, config ${gateway.config.dir}\n`);
-
-  return new Promise<number>((resolve) => {
+  // Handlers go in before the listeners are announced: whoever reads that line may signal at once.
+  const stopped = new Promise<number>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       process.stdout.write(
         `pmproxy: ${signal}: stopping (finishing requests in flight, saving consumption)\n`,
       );
@@ -42,8 +39,8 @@ export async function serve(configDir: string): Promise<number> {
         },
       );
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGHUP', () => {
       void gateway.reload().then((r) => {
         process.stdout.write(
@@ -52,4 +49,12 @@ export async function serve(configDir: string): Promise<number> {
       });
     });
   });
+  const proxyHost = proxy.family === 'IPv6' ? `[${proxy.address}]` : proxy.address;
+  process.stdout.write(`pmproxy: proxy listening on http://${proxyHost}:${proxy.port}\n`);
+  process.stdout.write(
+    `pmproxy: web and API on ${gateway.web.url} (certificate SHA-256 ${gateway.web.fingerprint})\n`,
+  );
+  process.stdout.write(`pmproxy: store ${gateway.config.server.store.path}, config ${gateway.config.dir}\n`);
+
+  return stopped;
 }
