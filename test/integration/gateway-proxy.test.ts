@@ -2,43 +2,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { hashPassword } from '../../src/auth/passwords.js';
 import type { Gateway } from '../../src/server/gateway.js';
 import { startGateway, writeConfigDir } from '../helpers/gateway.js';
+import { startOrigin, type Origin } from '../helpers/origin.js';
 
 const run = promisify(execFile);
 const KiB = 1024;
-
-/** An origin that answers /bytes/N with N bytes, on the given loopback address. */
-async function startOrigin(host: string): Promise<{ server: http.Server; base: string }> {
-  const server = http.createServer((req, res) => {
-    const m = /^\/bytes\/(\d+)$/u.exec(req.url ?? '');
-    if (m === null) {
-      res.end(`hello from ${host}`);
-      return;
-    }
-    const total = Number(m[1]);
-    res.writeHead(200, { 'Content-Length': total, 'Content-Type': 'application/octet-stream' });
-    const chunk = Buffer.alloc(16 * KiB, 0x61);
-    let sent = 0;
-    const pump = () => {
-      while (sent < total) {
-        const n = Math.min(chunk.length, total - sent);
-        sent += n;
-        if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
-          res.once('drain', pump);
-          return;
-        }
-      }
-      res.end();
-    };
-    pump();
-  });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  return { server, base: `http://${host}:${(server.address() as AddressInfo).port}` };
-}
 
 /** GETs an absolute URL through the proxy, counting the body bytes that arrive. */
 function fetchViaProxy(proxyPort: number, url: string, headers: Record<string, string> = {}) {
@@ -78,8 +49,8 @@ function fetchViaProxy(proxyPort: number, url: string, headers: Record<string, s
 
 describe('the gateway as a forward proxy', () => {
   let gateway: Gateway;
-  let metered: { server: http.Server; base: string };
-  let intranet: { server: http.Server; base: string };
+  let metered: Origin;
+  let intranet: Origin;
   let cleanup: () => void;
   let proxyPort: number;
   const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
@@ -127,8 +98,8 @@ staff = "1 MB"
 
   after(async () => {
     await gateway.stop();
-    metered.server.close();
-    intranet.server.close();
+    await metered.close();
+    await intranet.close();
     cleanup();
   });
 
