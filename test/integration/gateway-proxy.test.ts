@@ -111,16 +111,12 @@ staff = "1 MB"
 
   it('lets curl -x through with proxy credentials, byte for byte, and adds Via', async () => {
     const { stdout } = await run('curl', [
-      '-sS',
-      '-D',
-      '-',
-      '-x',
-      `http://alice:alice-pass@127.0.0.1:${proxyPort}`,
-      `${metered.base}/`,
+      ...['-sS', '-D', '-', '-o', '/dev/null', '-w', 'body=%{size_download}'],
+      ...['-x', `http://alice:alice-pass@127.0.0.1:${proxyPort}`, `${metered.base}/bytes/5000`],
     ]);
     assert.match(stdout, /^HTTP\/1\.1 200/u);
     assert.match(stdout, /\r\nvia: 1\.1 pmproxy/iu);
-    assert.ok(stdout.endsWith('hello from 127.0.0.1'));
+    assert.ok(stdout.endsWith('body=5000'), stdout);
   });
 
   it('refuses wrong credentials with 407 again', async () => {
