@@ -1,6 +1,5 @@
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import Koa from 'koa';
 import serve from 'koa-static';
 import type { ApiSettings } from '../config/types.js';
@@ -26,11 +25,7 @@ export async function startWebServer(options: {
 }): Promise<WebServer> {
   const { settings, log } = options;
   const host = settings.addr.host;
-  const tls = await ensureCertificate(
-    settings.httpsCert,
-    settings.httpsKey,
-    host === '' ? 'localhost' : host,
-  );
+  const tls = await ensureCertificate(settings.httpsCert, settings.httpsKey, host);
   if (tls.created)
     log.warn(`made a self-signed certificate ${settings.httpsCert}`, { fingerprint: tls.fingerprint });
 
@@ -41,23 +36,23 @@ export async function startWebServer(options: {
     await next();
   });
   options.configure?.(app);
-  app.use(serve(settings.webStaticFilesDir, { index: 'index.html' }));
+  const staticFiles = serve(settings.webStaticFilesDir, { index: 'index.html' });
+  app.use(staticFiles);
   const excluded = new Set(settings.excludedRoutes.flatMap((r) => [r, r.endsWith('/') ? r : `${r}/`]));
   app.use(async (ctx, next) => {
     // pmproxy's excludedRoutes: single-page-app routes answered with the root index.
     if (ctx.method === 'GET' && excluded.has(ctx.path)) {
       ctx.path = '/';
-      await serve(settings.webStaticFilesDir, { index: 'index.html' })(ctx, next);
+      await staticFiles(ctx, next);
       return;
     }
     await next();
   });
 
+  const handle = app.callback();
   const server: Http2SecureServer = createSecureServer(
     { cert: tls.cert, key: tls.key, allowHTTP1: true },
-    (req, res) => {
-      void app.callback()(req, res);
-    },
+    (req, res) => void handle(req, res),
   );
   server.setTimeout(settings.readTimeout > 0 ? settings.readTimeout : 0);
   await new Promise<void>((resolve, reject) => {
@@ -86,5 +81,3 @@ export async function startWebServer(options: {
       }),
   };
 }
-
-export const defaultWebDir = join(import.meta.dirname, '..', '..', 'web');
