@@ -107,11 +107,16 @@ export class Gateway {
 
   /** Writes consumption and session activity to the store. Never throws: a failed flush retries. */
   persist(): void {
-    try {
-      this.services.consumption.flush();
-      this.services.sessions.flush();
-    } catch (err) {
-      this.log.error('persisting consumption failed; will retry', { err: String(err) });
+    const flushes = [
+      ['consumption', () => this.services.consumption.flush()],
+      ['sessions', () => this.services.sessions.flush()],
+    ] as const;
+    for (const [what, flush] of flushes) {
+      try {
+        flush();
+      } catch (err) {
+        this.log.error(`persisting ${what} failed; will retry`, { err: String(err) });
+      }
     }
   }
 
