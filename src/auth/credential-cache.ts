@@ -1,4 +1,3 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import type { UserDB } from '../users/types.js';
 import type { Clock } from '../util/clock.js';
 import { parseBasic } from './basic-credentials.js';
@@ -17,18 +16,19 @@ export interface CredentialCacheOptions {
 }
 
 interface Entry {
-  readonly user: string | undefined;
+  /** The answer, made once and handed out on every hit (callers only read it). */
+  readonly check: CredentialCheck;
   readonly expires: number;
 }
 
-/** Per process: a header value never appears in memory in a form that replays elsewhere. */
-const PROCESS_KEY = randomBytes(32);
+const WRONG: CredentialCheck = { ok: false, problem: 'wrong' };
 
 /**
  * Remembers Proxy-Authorization values already verified against one user DB, so a keep-alive client
- * pays argon2 once, not per request. Keys are HMACs of the header under a random per-process key;
- * a failure is remembered only as a failure, for a shorter time; concurrent checks of one header
- * share one verification.
+ * pays argon2 once, not per request. Keys are the header values themselves: they hold passwords, so
+ * they stay in this process's memory only (never logged, never stored), and a lookup costs a string
+ * hash instead of an HMAC per request. A failure is remembered only as a failure, for a shorter
+ * time; concurrent checks of one header share one verification.
  */
 export class CredentialCache {
   readonly #entries = new Map<string, Entry>();
@@ -53,12 +53,11 @@ export class CredentialCache {
   /** Synchronous when the header is missing, malformed or remembered; a Promise when argon2 must run. */
   check(header: string | undefined, clock: Clock): CredentialCheck | Promise<CredentialCheck> {
     if (header === undefined) return { ok: false, problem: 'missing' };
-    const key = createHmac('sha256', PROCESS_KEY).update(header).digest('base64');
+    const key = header;
     const now = clock.now().getTime();
     const hit = this.#entries.get(key);
     if (hit !== undefined) {
-      if (hit.expires > now)
-        return hit.user === undefined ? { ok: false, problem: 'wrong' } : { ok: true, user: hit.user };
+      if (hit.expires > now) return hit.check;
       this.#entries.delete(key);
     }
     const creds = parseBasic(header);
@@ -92,7 +91,8 @@ export class CredentialCache {
       this.#entries.delete(oldest.value);
     }
     // Expiry counts from when the answer is known, by the clock the caller judges requests with.
-    this.#entries.set(key, { user, expires: clock.now().getTime() + ttl });
+    const check: CredentialCheck = user === undefined ? WRONG : { ok: true, user };
+    this.#entries.set(key, { check, expires: clock.now().getTime() + ttl });
   }
 }
 
