@@ -37,11 +37,11 @@ export async function handleForward(
     rt.responseDone();
   });
   if (rt.shuttingDown()) res.shouldKeepAlive = false;
-  const format: AnswerFormat = {
-    html: wantsHtml(req.headers.accept),
-    target: req.url ?? '',
-    ...(rt.apiUrl === undefined ? {} : { apiUrl: rt.apiUrl }),
-  };
+  const html = wantsHtml(req.headers.accept);
+  const format: AnswerFormat =
+    rt.apiUrl === undefined
+      ? { html, target: req.url ?? '' }
+      : { html, target: req.url ?? '', apiUrl: rt.apiUrl };
   const answer = (status: number, reason: string) => {
     entry.status = status;
     sendAnswer(res, errorAnswer(status, STATUS_CODES[status] ?? 'Error', reason, format), hasBody(req));

@@ -17,14 +17,17 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'upgrade',
 ]);
 
+const NOTHING: readonly string[] = [];
+
 /** A header list as Node gives it in `rawHeaders`: name, value, name, value … */
 export type RawHeaders = readonly string[];
 
 /** Names listed in every `Connection` header (lowercased): they are hop-by-hop too. */
-function connectionListed(raw: RawHeaders): Set<string> {
-  const listed = new Set<string>();
+function connectionListed(raw: RawHeaders): Set<string> | undefined {
+  let listed: Set<string> | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     if (raw[i]?.toLowerCase() !== 'connection') continue;
+    listed ??= new Set<string>();
     for (const token of (raw[i + 1] ?? '').split(',')) {
       const name = token.trim().toLowerCase();
       if (name !== '') listed.add(name);
@@ -47,23 +50,24 @@ export interface RelayOptions {
  */
 export function relayHeaders(raw: RawHeaders, options: RelayOptions = {}): string[] {
   const listed = connectionListed(raw);
-  const drop = new Set(options.drop ?? []);
+  const drop = options.drop ?? NOTHING;
   const out: string[] = [];
-  const vias: string[] = [];
+  // Received Via values joined as they come; most messages carry none.
+  let via = '';
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] ?? '';
     const value = raw[i + 1] ?? '';
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || listed.has(lower) || drop.has(lower)) continue;
+    if (HOP_BY_HOP.has(lower) || listed?.has(lower) === true || drop.includes(lower)) continue;
     if (lower === 'via') {
-      vias.push(value);
+      via += `${value}, `;
       continue;
     }
     out.push(name, value);
   }
-  vias.push(VIA);
-  out.push('Via', vias.join(', '));
-  if (options.add !== undefined) out.push(...options.add);
+  out.push('Via', via + VIA);
+  const add = options.add;
+  if (add !== undefined) for (const item of add) out.push(item);
   return out;
 }
 

@@ -15,6 +15,10 @@ export type Parsed<T> =
 /** Unwraps IPv4-mapped IPv6 (`::ffff:10.0.0.1` → `10.0.0.1`) and drops any zone index. */
 export function normalizeClientIp(address: string | undefined): string {
   if (address === undefined) return '';
+  // The common case, an address already in normal form, without the regular expressions.
+  if (!address.includes('%') && !address.startsWith('::ffff:') && address === address.toLowerCase()) {
+    return address;
+  }
   const noZone = address.replace(/%.*$/u, '').toLowerCase();
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/u.exec(noZone);
   return mapped?.[1] ?? noZone;

@@ -35,14 +35,12 @@ export function requestContext(
   target: Target,
   proxyAuthorization: string | undefined,
 ): RequestContext {
-  const base = {
-    surface: 'proxy' as const,
-    clientIp,
-    at: rt.clock.now(),
-    target,
-    users: new Map<string, string>(),
-  };
-  return proxyAuthorization === undefined ? base : { ...base, proxyAuthorization };
+  const at = rt.clock.now();
+  const users = new Map<string, string>();
+  // Two literals rather than a spread: this runs for every request.
+  return proxyAuthorization === undefined
+    ? { surface: 'proxy', clientIp, at, target, users }
+    : { surface: 'proxy', clientIp, at, target, users, proxyAuthorization };
 }
 
 export function noop(): void {}
