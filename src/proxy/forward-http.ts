@@ -13,6 +13,10 @@ export function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as Partial<PromiseLike<T>>).then === 'function';
+}
+
 function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -63,7 +67,9 @@ export async function handleForward(
   );
   let decision: Decision;
   try {
-    decision = await rt.policy().decide(PROXY_RULE, ctx);
+    const decided = rt.policy().decide(PROXY_RULE, ctx);
+    // Most decisions are known at once: going on in this tick spares a turn of the microtask queue.
+    decision = isPromiseLike(decided) ? await decided : decided;
   } catch (err) {
     rt.log.error('the proxy rule could not be evaluated', { err: String(err), host: target.host });
     entry.end = 'policy-error';
