@@ -227,7 +227,7 @@ describe('API routes', () => {
       };
       assert.equal(body.type, 'dwnConsR');
       assert.equal(body.settings.resetCycle, '24h0m0s');
-      assert.deepEqual(body.settings.groupQuota, { students: '1024 B', staff: '1.0 MB' });
+      assert.deepEqual(body.settings.groupQuota, { students: '1024 B', staff: '1024.0 KB' });
       assert.equal((await api.call('/api/managers/nope', { token: admin, from: ADMIN })).status, 404);
       assert.equal((await api.call('/api/managers/down', { token: alice, from: ALICE })).status, 403);
     });
