@@ -1,6 +1,6 @@
 import type { TableReader } from '../config/table-reader.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
-import type { KnownNames, Manager, ManagerKind, RequestContext, Services, Verdict } from './types.js';
+import type { KnownNames, Manager, ManagerKind, Meter, RequestContext, Services, Verdict } from './types.js';
 import { checkUserDBName } from './user-db-check.js';
 
 /** `[[sessionIPM]]`: a client address bound to a user by a login, with idle and absolute limits. */
@@ -61,7 +61,27 @@ export class SessionIPM implements Manager {
     const session = this.services.sessions.lookup(this.name, ctx.clientIp);
     if (session === undefined) return { match: false, reason: `no session for ${ctx.clientIp}` };
     ctx.users.set(this.config.auth, session.user);
-    return { match: true, reason: `${session.user} logged in at ${ctx.clientIp}` };
+    return {
+      match: true,
+      reason: `${session.user} logged in at ${ctx.clientIp}`,
+      effect: { kind: 'lease', lease: this.#lease(ctx.clientIp, session.user) },
+    };
+  }
+
+  /**
+   * Ties the flows this session let through to the session: once it ends (logout, an admin closing
+   * it, a timeout), their next chunk is refused and they are cut, as the Go original cut them. Bytes
+   * flowing keep the session from going idle.
+   */
+  #lease(ip: string, user: string): Meter {
+    const sessions = this.services.sessions;
+    const manager = this.name;
+    return {
+      manager,
+      user,
+      charge: (bytes) => (sessions.lookup(manager, ip)?.user === user ? bytes : 0),
+      describe: () => `the session of ${user} at ${ip} has ended; log in again`,
+    };
   }
 
   settings(): Record<string, unknown> {

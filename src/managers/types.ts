@@ -39,7 +39,9 @@ export interface RequestContext {
 export type Effect =
   | { readonly kind: 'meter'; readonly meter: Meter }
   | { readonly kind: 'pace'; readonly pacer: Pacer }
-  | { readonly kind: 'route'; readonly route: Route };
+  | { readonly kind: 'route'; readonly route: Route }
+  /** Lets bytes through only while something lasts (a session): charge() gives 0 once it ended. */
+  | { readonly kind: 'lease'; readonly lease: Meter };
 
 /** Charges bytes delivered to the client against a quota. */
 export interface Meter {

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Meter, Pacer } from '../managers/types.js';
+import type { Decision } from '../rules/decision.js';
 
 /** How pacing waits; tests inject one they control. */
 export type Sleep = (ms: number) => Promise<void>;
@@ -14,6 +15,11 @@ export function chargeAll(meters: readonly Meter[], bytes: number): number {
   let fit = bytes;
   for (const meter of meters) fit = Math.min(fit, meter.charge(bytes));
   return Math.max(0, fit);
+}
+
+/** What a flow is charged to: the decision's quotas, and the leases (sessions) it depends on. */
+export function flowMeters(decision: Decision): readonly Meter[] {
+  return decision.leases === undefined ? decision.meters : [...decision.meters, ...decision.leases];
 }
 
 /** Takes `bytes` from every pacer's budget; the longest wait asked for wins. */

@@ -4,7 +4,7 @@ import type { AccessEntry } from './access-log.js';
 import { errorAnswer, quotaCutAnswer, type AnswerFormat } from './deny-page.js';
 import { isHttpParent, parentAuthorization, parentEndpoint } from './dial.js';
 import { relayHeaders, responseHeadLength } from './hop-by-hop.js';
-import { chargeAll, MeteredFlow, paceAll } from './metered-flow.js';
+import { chargeAll, flowMeters, MeteredFlow, paceAll } from './metered-flow.js';
 import type { ForwardTarget } from './request-target.js';
 import { noop, type ProxyRuntime } from './runtime.js';
 import { identityOf } from './upstream-agents.js';
@@ -141,14 +141,15 @@ function relayResponse(
   const drop = upRes.headers['transfer-encoding'] !== undefined ? ['content-length'] : [];
   const headers = relayHeaders(upRes.rawHeaders, { drop });
   const head = responseHeadLength(status, message, headers);
-  if (chargeAll(decision.meters, head) < head) {
+  const meters = flowMeters(decision);
+  if (chargeAll(meters, head) < head) {
     upstream.destroy();
     entry.end = 'quota';
     entry.status = 403;
     sendAnswer(
       res,
       quotaCutAnswer(
-        decision.meters.map((m) => `${m.manager}: ${m.describe()}`),
+        meters.map((m) => `${m.manager}: ${m.describe()}`),
         x.format,
       ),
       true,
@@ -174,7 +175,7 @@ function relayResponse(
   const flow = new MeteredFlow({
     source: upRes,
     sink: res,
-    meters: decision.meters,
+    meters,
     pacers: decision.pacers,
     sleep: rt.sleep,
     writeTimeout: rt.settings.writeTimeout,

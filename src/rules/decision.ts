@@ -18,6 +18,8 @@ export interface Decision {
   /** Quotas to charge: every reached metering manager. */
   readonly meters: readonly Meter[];
   readonly pacers: readonly Pacer[];
+  /** Leases of reached managers (sessions): the flow stops when one ends. Absent when none. */
+  readonly leases?: readonly Meter[];
   /** The first reached routing manager's route, if any. */
   readonly route?: Route;
   /** A reached proxyAuth said no for lack of valid credentials: answer 407 with this realm. */

@@ -55,6 +55,7 @@ class Evaluation {
   #trace: TraceEntry[] = [];
   #meters: Meter[] = [];
   #pacers: Pacer[] = [];
+  #leases: Meter[] = [];
   #route: Route | undefined;
   #challenge: string | undefined;
 
@@ -73,6 +74,7 @@ class Evaluation {
     this.#trace = [];
     this.#meters = [];
     this.#pacers = [];
+    this.#leases = [];
     this.#route = undefined;
     this.#challenge = undefined;
     return this.#decision(reduce(this.rule.expr, this.#lookup, STOP_AT_UNKNOWN));
@@ -134,6 +136,9 @@ class Evaluation {
       case 'route':
         this.#route ??= effect.route;
         break;
+      case 'lease':
+        this.#leases.push(effect.lease);
+        break;
     }
   }
 
@@ -148,6 +153,7 @@ class Evaluation {
     // Optional fields are left out, not set to undefined (exactOptionalPropertyTypes).
     if (this.#route !== undefined) decision.route = this.#route;
     if (this.#challenge !== undefined) decision.challenge = this.#challenge;
+    if (this.#leases.length > 0) decision.leases = this.#leases;
     const user = firstUser(this.ctx);
     if (user !== undefined) decision.user = user;
     return decision;
