@@ -31,7 +31,7 @@ function summary(found, url) {
   const where = url === '' ? '' : ` to ${url}`;
   if (found.allow) return `The proxy lets you through${where}.`;
   if (found.result === 'false') return `The proxy refuses your requests${where}.`;
-  return `It depends on the web address; what is left to decide is: ${found.result}`;
+  return `It depends on the web address you visit (still to decide: ${found.result}). Check one below.`;
 }
 
 /** Fills the table and keeps the "check a web address" form working. */
