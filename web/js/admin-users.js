@@ -138,7 +138,8 @@ export function startUsers(fail, onUsers) {
     const data = new FormData(editForm);
     /** @type {{ displayName: string, groups: string[], pass?: string }} */
     const body = {
-      displayName: field(data, 'displayName').trim(),
+      // An emptied display name falls back to the user name, as when the user was added without one.
+      displayName: field(data, 'displayName').trim() || user.name,
       groups: parseGroups(field(data, 'groups')),
     };
     const pass = field(data, 'pass');
