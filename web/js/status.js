@@ -59,7 +59,9 @@ function showQuota(status) {
     style: 'percent',
     maximumFractionDigits: used < 0.1 ? 1 : 0,
   });
-  byId('quota-percent').textContent = `(${percent.format(used)} used)`;
+  // A few bytes of a large quota round to "0 %", which reads as "nothing counted".
+  const shown = used > 0 && used < 0.001 ? `less than ${percent.format(0.001)}` : percent.format(used);
+  byId('quota-percent').textContent = `(${shown} used)`;
   if (status.resetAt !== null) {
     byId('quota-reset').replaceChildren(timeElement(status.resetAt, 'full'));
     byId('quota-reset-in').textContent = `(${relativeTime(status.resetAt)})`;
