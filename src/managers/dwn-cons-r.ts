@@ -94,7 +94,10 @@ export class DownloadQuotaManager implements Manager {
         reason: `quota exhausted: ${formatSize(used)} of ${formatSize(quota)} used`,
       };
     }
-    return { match: true, effect: { kind: 'meter', meter: this.#meter(user, quota) } };
+    const effect = { kind: 'meter', meter: this.#meter(user, quota) } as const;
+    // Said only where a person reads it (discovery, status): the proxy's hot path skips the formatting.
+    if (ctx.surface === 'proxy') return { match: true, effect };
+    return { match: true, effect, reason: `${user}: ${formatSize(used)} of ${formatSize(quota)} used` };
   }
 
   #quotaOf(groups: readonly string[]): number {

@@ -18,6 +18,13 @@ export interface AnswerFormat {
   readonly target: string;
 }
 
+/** The deny page stands alone (the proxy serves it, not the web server), so its style is inline. */
+const PAGE_STYLE =
+  'body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}' +
+  'h1{font-size:1.4rem}li{margin:.25rem 0}a{display:inline-block;padding:.5rem 1rem;border-radius:.4rem;' +
+  'background:#1f5fbf;color:#fff;text-decoration:none}small{color:#666}' +
+  '@media (prefers-color-scheme:dark){body{background:#161616;color:#eee}small{color:#aaa}}';
+
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/gu, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -48,7 +55,9 @@ function render(
     return {
       contentType: 'text/html; charset=utf-8',
       body:
-        `<!doctype html><html><head><meta charset="utf-8"><title>${status} ${escapeHtml(title)}</title></head>` +
+        `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+        `<meta name="viewport" content="width=device-width, initial-scale=1">` +
+        `<title>${status} ${escapeHtml(title)}</title><style>${PAGE_STYLE}</style></head>` +
         `<body><h1>${escapeHtml(title)}</h1><ul>${items}</ul>${login}<p><small>pmproxy</small></p></body></html>\n`,
     };
   }

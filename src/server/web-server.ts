@@ -6,6 +6,17 @@ import type { ApiSettings } from '../config/types.js';
 import type { Logger } from '../util/logger.js';
 import { ensureCertificate } from '../tls/self-signed.js';
 
+/** Error codes that mean the client went away while being answered. */
+const CLIENT_GONE = new Set([
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+  'ERR_HTTP2_STREAM_ERROR',
+  'ERR_HTTP2_INVALID_STREAM',
+  'ERR_STREAM_DESTROYED',
+]);
+
 export interface WebServer {
   /** https://host:port as clients reach it (loopback when listening on every interface). */
   readonly url: string;
@@ -30,6 +41,12 @@ export async function startWebServer(options: {
     log.warn(`made a self-signed certificate ${settings.httpsCert}`, { fingerprint: tls.fingerprint });
 
   const app = new Koa();
+  app.on('error', (err: unknown) => {
+    // A browser that navigates away drops its streams mid-answer: nothing went wrong on our side.
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && CLIENT_GONE.has(code)) return;
+    log.error('web request failed', { err: String(err) });
+  });
   app.use(async (ctx, next) => {
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');
