@@ -46,7 +46,7 @@ export const sessionIPM: ManagerKind<SessionIPMConfig> = {
   },
 };
 
-class SessionIPM implements Manager {
+export class SessionIPM implements Manager {
   readonly kind = 'sessionIPM';
   readonly name: string;
 

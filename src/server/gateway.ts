@@ -14,6 +14,11 @@ import type { Logger } from '../util/logger.js';
 import { createProxyServer, type ProxyServer } from '../proxy/server.js';
 import { startWebServer, type WebServer } from './web-server.js';
 import { formatIssue } from '../config/issues.js';
+import type { UserDirectory } from '../users/types.js';
+import type { ApiDeps } from '../api/deps.js';
+import { mountApi } from '../api/app.js';
+import { TokenSigner } from '../api/tokens.js';
+import { LoginLimiter } from '../api/login-limiter.js';
 
 export interface GatewayOptions {
   readonly configDir: string;
@@ -24,6 +29,7 @@ export interface GatewayOptions {
 /** Everything a loaded configuration turns into that a reload replaces. */
 interface Generation {
   readonly config: LoadedConfig;
+  readonly users: UserDirectory;
   readonly managers: Map<string, Manager>;
   readonly policy: RulePolicy;
 }
@@ -71,15 +77,37 @@ export class Gateway {
       store.close();
       throw err;
     }
-    const web = await startWebServer({ settings: config.server.api, log });
+    // The API is mounted before the Gateway object exists; it reads the live generation through this.
+    const started: { gateway?: Gateway } = {};
+    const api: ApiDeps = {
+      services,
+      tokens: new TokenSigner(store, clock),
+      loginLimiter: new LoginLimiter(),
+      config: () => started.gateway?.config ?? generation.config,
+      managers: () => started.gateway?.managers ?? generation.managers,
+      users: () => started.gateway?.users ?? generation.users,
+      policy: () => started.gateway?.policy ?? generation.policy,
+      proxyAddress: () => started.gateway?.proxyAddress,
+    };
+    let web: WebServer;
+    try {
+      web = await startWebServer({
+        settings: config.server.api,
+        log,
+        configure: (app) => mountApi(app, api, log),
+      });
+    } catch (err) {
+      store.close();
+      throw err;
+    }
     const proxy = createProxyServer({
-      policy: { decide: (rule, ctx) => gateway.#generation.policy.decide(rule, ctx) },
+      policy: { decide: (rule, ctx) => running.#generation.policy.decide(rule, ctx) },
       settings: config.server.proxy,
       clock,
       log,
       apiUrl: web.url,
     });
-    const gateway: Gateway = new Gateway(services, generation, proxy, web, log);
+    const running: Gateway = new Gateway(services, generation, proxy, web, log);
     try {
       await proxy.listen(config.server.proxy.addr);
     } catch (err) {
@@ -87,13 +115,18 @@ export class Gateway {
       store.close();
       throw err;
     }
-    gateway.#persistTimer = setInterval(() => gateway.persist(), config.server.api.persistInterval);
-    gateway.#persistTimer.unref();
-    return gateway;
+    started.gateway = running;
+    running.#persistTimer = setInterval(() => running.persist(), config.server.api.persistInterval);
+    running.#persistTimer.unref();
+    return running;
   }
 
   get config(): LoadedConfig {
     return this.#generation.config;
+  }
+  /** The user databases of the running configuration. */
+  get users(): UserDirectory {
+    return this.#generation.users;
   }
   get managers(): ReadonlyMap<string, Manager> {
     return this.#generation.managers;
@@ -176,7 +209,7 @@ function buildGeneration(config: LoadedConfig, services: Services): Generation {
   const managers = buildManagers(config, services);
   const compiled = new Map<string, CompiledRule>();
   for (const [name, text] of config.rules) compiled.set(name, compileRule(name, text, managers));
-  return { config, managers, policy: new RulePolicy(compiled) };
+  return { config, users: services.users, managers, policy: new RulePolicy(compiled) };
 }
 
 async function closeManagers(managers: ReadonlyMap<string, Manager>): Promise<void> {

@@ -1,10 +1,9 @@
 import { hashPassword } from '../../auth/passwords.js';
 import { promptPassword, readLineFromStdin } from '../read-password.js';
 import { UsageError } from '../usage-error.js';
+import { MIN_PASSWORD_LENGTH, USER_NAME, USER_NAME_HINT } from '../../users/rules-for-names.js';
 import type { AdminContext } from './context.js';
 import type { AdminFlags } from './dispatch.js';
-
-const USER_NAME = /^[\p{L}\p{N}._@-]{1,64}$/u;
 
 /** Users of `[sqlDB]`, kept in the store with argon2 hashes. */
 export async function userCommand(
@@ -24,7 +23,7 @@ export async function userCommand(
   }
   const [user, ...more] = args;
   if (user === undefined) throw new UsageError(`user ${verb}: which user?`);
-  if (!USER_NAME.test(user)) throw new UsageError(`"${user}" is not a user name (letters, digits, . _ @ -)`);
+  if (!USER_NAME.test(user)) throw new UsageError(`"${user}" is not a user name (${USER_NAME_HINT})`);
   if (!ctx.config.userDBs.some((db) => db.kind === 'sqlDB')) {
     process.stderr.write('pmproxy: warning: managers.toml has no [sqlDB]; no rule can use these users yet\n');
   }
@@ -38,8 +37,8 @@ export async function userCommand(
         return 1;
       }
       const pass = await readPass();
-      if (pass.length < 8) {
-        process.stderr.write('pmproxy: a password needs at least 8 characters\n');
+      if (pass.length < MIN_PASSWORD_LENGTH) {
+        process.stderr.write(`pmproxy: a password needs at least ${MIN_PASSWORD_LENGTH} characters\n`);
         return 1;
       }
       store.putUser({ name: user, passwordHash: await hashPassword(pass), displayName: flags.name ?? user });
@@ -50,8 +49,8 @@ export async function userCommand(
     case 'passwd': {
       if (existing === undefined) return noSuchUser(user);
       const pass = await readPass();
-      if (pass.length < 8) {
-        process.stderr.write('pmproxy: a password needs at least 8 characters\n');
+      if (pass.length < MIN_PASSWORD_LENGTH) {
+        process.stderr.write(`pmproxy: a password needs at least ${MIN_PASSWORD_LENGTH} characters\n`);
         return 1;
       }
       store.putUser({ name: user, passwordHash: await hashPassword(pass) });

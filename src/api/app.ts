@@ -1,0 +1,65 @@
+import Router from '@koa/router';
+import type Koa from 'koa';
+import compose from 'koa-compose';
+import type { Logger } from '../util/logger.js';
+import { jsonBodies } from './body.js';
+import { compatRoutes } from './compat/cmd-route.js';
+import type { ApiDeps } from './deps.js';
+import { apiErrors } from './errors.js';
+import { requireRule } from './guards.js';
+import { adminRoutes } from './routes/admin-routes.js';
+import { discoverRoutes } from './routes/discover-routes.js';
+import { pacRoute } from './routes/pac-route.js';
+import { sessionRoutes } from './routes/session-routes.js';
+import { statusRoutes } from './routes/status-routes.js';
+import { userRoutes } from './routes/user-routes.js';
+
+/** Clean paths of the web pages in `web/`: /login serves web/login.html. */
+const PAGES = new Set(['/login', '/status', '/admin']);
+
+/**
+ * Mounts the API on the HTTPS server's koa app: JSON routes under /api (each call judged by the
+ * `api` rule first), the PAC file, and clean paths for the pages the static handler serves.
+ */
+export function mountApi(app: Koa, deps: ApiDeps, log: Logger): void {
+  app.use(async (ctx, next) => {
+    // The pages load only their own scripts and styles; nothing may frame them.
+    ctx.set('Content-Security-Policy', "default-src 'self'; frame-ancestors 'none'; base-uri 'none'");
+    if (ctx.method === 'GET' && PAGES.has(ctx.path)) ctx.path = `${ctx.path}.html`;
+    await next();
+  });
+
+  const api = new Router();
+  sessionRoutes(api, deps);
+  discoverRoutes(api, deps);
+  statusRoutes(api, deps);
+  adminRoutes(api, deps);
+  userRoutes(api, deps);
+  compatRoutes(api, deps);
+  const judged = async (ctx: Koa.Context, next: Koa.Next): Promise<void> => {
+    await requireRule(ctx, deps, 'api');
+    await next();
+  };
+  const apiChain = compose([
+    apiErrors(log),
+    ...jsonBodies(),
+    judged,
+    api.routes(),
+    api.allowedMethods({ throw: true }),
+  ]);
+  const endOfApi = (): Promise<void> => Promise.resolve();
+  app.use(async (ctx, next) => {
+    if (ctx.path !== '/api' && !ctx.path.startsWith('/api/')) {
+      await next();
+      return;
+    }
+    ctx.set('Cache-Control', 'no-store');
+    // Nothing under /api falls through to the static files: an unknown route is a JSON 404.
+    // The router adds its own fields (params, router) to the context as it runs.
+    await apiChain(ctx as Parameters<typeof apiChain>[0], endOfApi);
+  });
+
+  const pac = new Router();
+  pacRoute(pac, deps);
+  app.use(pac.routes());
+}

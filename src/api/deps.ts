@@ -1,0 +1,24 @@
+import type { AddressInfo } from 'node:net';
+import type { LoadedConfig } from '../config/load.js';
+import type { Manager, Services } from '../managers/types.js';
+import type { RulePolicy } from '../rules/policy.js';
+import type { LoginLimiter } from './login-limiter.js';
+import type { TokenSigner } from './tokens.js';
+import type { UserDirectory } from '../users/types.js';
+
+/**
+ * What the API routes need of the running gateway. The configuration, managers and rules are read
+ * through accessors on every request, so a reload applies to the API at once.
+ */
+export interface ApiDeps {
+  readonly services: Services;
+  readonly tokens: TokenSigner;
+  readonly loginLimiter: LoginLimiter;
+  config(): LoadedConfig;
+  managers(): ReadonlyMap<string, Manager>;
+  /** The user databases of the running configuration (services.users is the first one's). */
+  users(): UserDirectory;
+  policy(): RulePolicy;
+  /** Where the forward proxy listens (for the PAC file); undefined before it does. */
+  proxyAddress(): AddressInfo | undefined;
+}

@@ -1,0 +1,28 @@
+import type Router from '@koa/router';
+import { authenticate } from '../caller.js';
+import type { ApiDeps } from '../deps.js';
+import { notFound } from '../errors.js';
+import { requireAdmin } from '../guards.js';
+import { sessionManager } from '../login.js';
+import { findUser, userStatus } from '../user-status.js';
+
+/** GET /api/status (the caller) and /api/status/:user (admins). */
+export function statusRoutes(router: Router, deps: ApiDeps): void {
+  router.get('/api/status', async (ctx) => {
+    const caller = await authenticate(ctx, deps);
+    const { user, manager } = caller.claims;
+    const db = findUser(deps, user, sessionManager(deps, manager).config.auth);
+    if (db === undefined) throw notFound(`${user} is no longer in any user database`);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = userStatus(deps, db, user);
+  });
+
+  router.get('/api/status/:user', async (ctx) => {
+    await requireAdmin(ctx, deps);
+    const user = ctx.params['user'] ?? '';
+    const db = findUser(deps, user);
+    if (db === undefined) throw notFound(`no user "${user}"`);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = userStatus(deps, db, user);
+  });
+}

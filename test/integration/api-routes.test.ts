@@ -1,0 +1,369 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ApiClient, errorCode, errorMessage } from '../helpers/api-client.js';
+import { apiManagersToml } from '../helpers/api-config.js';
+import { startGateway, writeConfigDir } from '../helpers/gateway.js';
+import type { Gateway } from '../../src/server/gateway.js';
+
+interface Status {
+  user: string;
+  name: string;
+  groups: string[];
+  manager: string | null;
+  quota: string | null;
+  bytesQuota: number | null;
+  consumption: string | null;
+  bytesCons: number | null;
+  resetAt: string | null;
+  isAdmin: boolean;
+}
+
+interface Discovery {
+  result: string;
+  allow: boolean;
+  managers: { name: string; type: string; match: boolean | null; reason?: string }[];
+}
+
+const ALICE = '127.0.0.2';
+const ADMIN = '127.0.0.3';
+const BOB = '127.0.0.4';
+
+describe('API routes', () => {
+  let config: { dir: string; cleanup: () => void };
+  let gateway: Gateway;
+  let api: ApiClient;
+  let alice: string;
+  let admin: string;
+
+  before(async () => {
+    config = writeConfigDir(
+      apiManagersToml(
+        '[[hostMatcher]]\nname = "intranet"\ndomains = ["intranet.example"]\n',
+        'sessions ∧ (intranet ∨ down)',
+      ),
+    );
+    gateway = await startGateway(config.dir);
+    api = ApiClient.of(gateway, config.dir);
+    alice = await api.login('alice', 'alice-pass', ALICE);
+    admin = await api.login('admin', 'admin-pass', ADMIN);
+  });
+  after(async () => {
+    await gateway.stop();
+    config.cleanup();
+  });
+
+  describe('GET /api/discover', () => {
+    it('needs no login and shows the reached managers for the caller, with a residual without URL', async () => {
+      const before = await api.call('/api/discover', { from: '127.0.0.20' });
+      assert.equal(before.status, 200);
+      const d = before.json as Discovery;
+      assert.equal(d.result, 'false');
+      assert.equal(d.allow, false);
+      assert.deepEqual(
+        d.managers.map((m) => [m.name, m.type, m.match]),
+        [['sessions', 'sessionIPM', false]],
+      );
+      const mine = (await api.call('/api/discover', { from: ALICE })).json as Discovery;
+      assert.equal(mine.result, 'intranet ∨ down');
+      assert.deepEqual(
+        mine.managers.map((m) => [m.name, m.match]),
+        [
+          ['sessions', true],
+          ['intranet', null],
+        ],
+      );
+    });
+
+    it('with a URL: a local site is free, another one reaches the quota; https and host:port too', async () => {
+      const local = (await api.call('/api/discover?url=http://www.intranet.example/a', { from: ALICE }))
+        .json as Discovery;
+      assert.equal(local.result, 'true');
+      assert.deepEqual(
+        local.managers.map((m) => m.name),
+        ['sessions', 'intranet'],
+      );
+      for (const url of ['https://example.org/', 'example.org:443', 'http://example.org:8080/x?y']) {
+        const away = await api.call(`/api/discover?url=${encodeURIComponent(url)}`, { from: ALICE });
+        assert.equal(away.status, 200, away.text);
+        const d = away.json as Discovery;
+        assert.equal(d.result, 'true', url);
+        assert.deepEqual(
+          d.managers.map((m) => [m.name, m.match]),
+          [
+            ['sessions', true],
+            ['intranet', false],
+            ['down', true],
+          ],
+        );
+      }
+    });
+
+    it('answers 400 for a URL it cannot judge', async () => {
+      for (const url of ['ftp://x/', 'http://', 'no-port', 'a b:1']) {
+        const answer = await api.call(`/api/discover?url=${encodeURIComponent(url)}`);
+        assert.equal(answer.status, 400, url);
+        assert.equal(errorCode(answer), 'bad_request');
+      }
+    });
+  });
+
+  describe('GET /api/status', () => {
+    it("gives the caller's quota, consumption, groups, next reset, and whether they are an admin", async () => {
+      gateway.services.consumption.set('down', 'alice', 300);
+      const answer = await api.call('/api/status', { token: alice, from: ALICE });
+      assert.equal(answer.status, 200);
+      const s = answer.json as Status;
+      assert.deepEqual(
+        { ...s, resetAt: undefined },
+        {
+          user: 'alice',
+          name: 'Alice Liddell',
+          groups: ['students'],
+          manager: 'down',
+          quota: '1024 B',
+          bytesQuota: 1024,
+          consumption: '300 B',
+          bytesCons: 300,
+          resetAt: undefined,
+          isAdmin: false,
+        },
+      );
+      assert.ok(s.resetAt !== null && Date.parse(s.resetAt) > Date.now());
+      assert.equal(new Date(s.resetAt).getUTCHours(), 0);
+    });
+
+    it('/:user is for admins; 403 not_admin for others; 404 for nobody', async () => {
+      const mine = await api.call('/api/status/bob', { token: admin, from: ADMIN });
+      assert.equal(mine.status, 200);
+      const bob = mine.json as Status;
+      assert.deepEqual([bob.user, bob.bytesQuota, bob.isAdmin], ['bob', 1024 + 1024 * 1024, false]);
+      assert.equal(
+        ((await api.call('/api/status', { token: admin, from: ADMIN })).json as Status).isAdmin,
+        true,
+      );
+      const denied = await api.call('/api/status/bob', { token: alice, from: ALICE });
+      assert.equal(denied.status, 403);
+      assert.equal(errorCode(denied), 'not_admin');
+      const nobody = await api.call('/api/status/nobody', { token: admin, from: ADMIN });
+      assert.equal(nobody.status, 404);
+    });
+  });
+
+  describe('admin routes', () => {
+    it('GET /api/sessions lists who is logged in where; non-admins get 403', async () => {
+      const answer = await api.call('/api/sessions', { token: admin, from: ADMIN });
+      assert.equal(answer.status, 200);
+      const rows = answer.json as { user: string; ip: string; manager: string; openedAt: string }[];
+      const alices = rows.find((r) => r.user === 'alice');
+      assert.deepEqual([alices?.ip, alices?.manager], [ALICE, 'sessions']);
+      assert.ok(!Number.isNaN(Date.parse(alices?.openedAt ?? '')));
+      const denied = await api.call('/api/sessions', { token: alice, from: ALICE });
+      assert.equal(errorCode(denied), 'not_admin');
+      assert.equal((await api.call('/api/sessions', { from: ALICE })).status, 401);
+    });
+
+    it('PUT /api/consumption/:user sets bytes (0 is a reset) and validates the body', async () => {
+      gateway.services.consumption.set('down', 'bob', 5000);
+      const reset = await api.call('/api/consumption/bob', {
+        method: 'PUT',
+        body: { bytes: 0 },
+        token: admin,
+        from: ADMIN,
+      });
+      assert.equal(reset.status, 200, reset.text);
+      assert.equal((reset.json as Status).bytesCons, 0);
+      assert.equal(gateway.services.consumption.used('down', 'bob'), 0);
+      const set = await api.call('/api/consumption/bob', {
+        method: 'PUT',
+        body: { bytes: 19, manager: 'down' },
+        token: admin,
+        from: ADMIN,
+      });
+      assert.equal((set.json as Status).consumption, '19 B');
+      for (const body of [{}, { bytes: -1 }, { bytes: 1.5 }, { bytes: '10' }]) {
+        const bad = await api.call('/api/consumption/bob', {
+          method: 'PUT',
+          body,
+          token: admin,
+          from: ADMIN,
+        });
+        assert.equal(bad.status, 400, JSON.stringify(body));
+      }
+      const nobody = await api.call('/api/consumption/nobody', {
+        method: 'PUT',
+        body: { bytes: 0 },
+        token: admin,
+        from: ADMIN,
+      });
+      assert.equal(nobody.status, 404);
+      const otherManager = await api.call('/api/consumption/bob', {
+        method: 'PUT',
+        body: { bytes: 0, manager: 'nosuch' },
+        token: admin,
+        from: ADMIN,
+      });
+      assert.equal(otherManager.status, 404);
+      const denied = await api.call('/api/consumption/alice', {
+        method: 'PUT',
+        body: { bytes: 0 },
+        token: alice,
+        from: ALICE,
+      });
+      assert.equal(denied.status, 403);
+      assert.equal(gateway.services.consumption.used('down', 'bob'), 19);
+    });
+
+    it('GET /api/managers[/:name] shows settings', async () => {
+      const list = await api.call('/api/managers', { token: admin, from: ADMIN });
+      assert.deepEqual((list.json as { name: string }[]).map((m) => m.name).sort(), [
+        'down',
+        'intranet',
+        'sessions',
+      ]);
+      const down = await api.call('/api/managers/down', { token: admin, from: ADMIN });
+      const body = down.json as {
+        type: string;
+        settings: { resetCycle: string; groupQuota: Record<string, string> };
+      };
+      assert.equal(body.type, 'dwnConsR');
+      assert.equal(body.settings.resetCycle, '24h0m0s');
+      assert.deepEqual(body.settings.groupQuota, { students: '1024 B', staff: '1024.0 KB' });
+      assert.equal((await api.call('/api/managers/nope', { token: admin, from: ADMIN })).status, 404);
+      assert.equal((await api.call('/api/managers/down', { token: alice, from: ALICE })).status, 403);
+    });
+
+    it('users and groups of [sqlDB]: create, 409 on a duplicate, patch, list, delete', async () => {
+      const as = { token: admin, from: ADMIN };
+      const created = await api.call('/api/users', {
+        body: { name: 'carol', pass: 'carol-pass-1', groups: ['staff'], displayName: 'Carol' },
+        ...as,
+      });
+      assert.equal(created.status, 201, created.text);
+      assert.deepEqual(created.json, { name: 'carol', displayName: 'Carol', groups: ['staff'] });
+      const again = await api.call('/api/users', { body: { name: 'carol', pass: 'carol-pass-1' }, ...as });
+      assert.equal(again.status, 409);
+      assert.equal(errorCode(again), 'conflict');
+      for (const body of [
+        { name: 'carol 2', pass: 'long-enough' },
+        { name: 'dave', pass: 'short' },
+        { name: 'dave', pass: 'long-enough', groups: 'staff' },
+        { name: 'dave' },
+      ]) {
+        const bad = await api.call('/api/users', { body, ...as });
+        assert.equal(bad.status, 400, `${JSON.stringify(body)}: ${bad.text}`);
+      }
+      const patched = await api.call('/api/users/carol', {
+        method: 'PATCH',
+        body: { groups: ['staff', 'students'], pass: 'carol-pass-2' },
+        ...as,
+      });
+      assert.deepEqual((patched.json as { groups: string[] }).groups, ['staff', 'students']);
+      assert.equal(await gateway.users.get('local')?.verify('carol', 'carol-pass-2'), true);
+      assert.equal((await api.call('/api/users/carol', { method: 'PATCH', body: {}, ...as })).status, 400);
+      assert.equal(
+        (await api.call('/api/users/nobody', { method: 'PATCH', body: { groups: [] }, ...as })).status,
+        404,
+      );
+      const groups = (await api.call('/api/groups', as)).json as { name: string; members: string[] }[];
+      assert.deepEqual(groups, [
+        { name: 'staff', members: ['carol'] },
+        { name: 'students', members: ['carol'] },
+      ]);
+      const list = (await api.call('/api/users', as)).json as { name: string }[];
+      assert.deepEqual(
+        list.map((u) => u.name),
+        ['carol'],
+      );
+      assert.equal((await api.call('/api/users/carol', { method: 'DELETE', ...as })).status, 204);
+      assert.equal((await api.call('/api/users/carol', as)).status, 404);
+      assert.equal((await api.call('/api/users/carol', { method: 'DELETE', ...as })).status, 404);
+      assert.equal((await api.call('/api/users', { token: alice, from: ALICE })).status, 403);
+    });
+
+    it('DELETE /api/sessions/:user closes their session: their token then fails', async () => {
+      const bob = await api.login('bob', 'bob-pass', BOB);
+      const closed = await api.call('/api/sessions/bob', { method: 'DELETE', token: admin, from: ADMIN });
+      assert.deepEqual(closed.json, { closed: 1 });
+      assert.equal(errorCode(await api.call('/api/status', { token: bob, from: BOB })), 'session_closed');
+      const again = await api.call('/api/sessions/bob', { method: 'DELETE', token: admin, from: ADMIN });
+      assert.equal(again.status, 404);
+      assert.equal(
+        (await api.call('/api/sessions/admin', { method: 'DELETE', token: alice, from: ALICE })).status,
+        403,
+      );
+    });
+  });
+
+  it('unknown routes and methods are JSON errors; /proxy.pac points at the proxy', async () => {
+    const missing = await api.call('/api/nothing');
+    assert.equal(missing.status, 404);
+    assert.equal(errorCode(missing), 'not_found');
+    const method = await api.call('/api/discover', { method: 'DELETE' });
+    assert.equal(method.status, 405);
+    assert.equal(errorCode(method), 'method_not_allowed');
+    const pac = await api.call('/proxy.pac');
+    assert.equal(pac.status, 200);
+    assert.match(String(pac.headers['content-type']), /application\/x-ns-proxy-autoconfig/u);
+    assert.match(pac.text, new RegExp(`PROXY 127\\.0\\.0\\.1:${gateway.proxyAddress.port}`, 'u'));
+    assert.match(pac.text, /function FindProxyForURL\(url, host\)/u);
+  });
+});
+
+describe('API rules from [policy]', () => {
+  it('the api rule judges every call; the admin rule judges admin calls on top of `admins`', async () => {
+    const config = writeConfigDir(
+      apiManagersToml(`[policy]
+api = "campus"
+admin = "adminDesk"
+
+[[rangeIPM]]
+name = "campus"
+cidr = "127.0.0.0/29"
+
+[[rangeIPM]]
+name = "adminDesk"
+cidr = "127.0.0.2/32"
+`),
+    );
+    const gateway = await startGateway(config.dir);
+    try {
+      const api = ApiClient.of(gateway, config.dir);
+      const outside = await api.call('/api/discover', { from: '127.0.0.9' });
+      assert.equal(outside.status, 403);
+      assert.equal(errorCode(outside), 'forbidden');
+      assert.match(errorMessage(outside), /api rule/u);
+      const atDesk = await api.login('admin', 'admin-pass', '127.0.0.2');
+      assert.equal((await api.call('/api/sessions', { token: atDesk, from: '127.0.0.2' })).status, 200);
+      const away = await api.login('admin', 'admin-pass', '127.0.0.3');
+      const refused = await api.call('/api/sessions', { token: away, from: '127.0.0.3' });
+      assert.equal(refused.status, 403);
+      assert.equal(errorCode(refused), 'forbidden');
+      assert.deepEqual(
+        (refused.json as { error: { managers: { name: string }[] } }).error.managers.map((m) => m.name),
+        ['adminDesk'],
+      );
+    } finally {
+      await gateway.stop();
+      config.cleanup();
+    }
+  });
+
+  it('a failure inside the server is a bare 500 without details', async () => {
+    const config = writeConfigDir(apiManagersToml());
+    const gateway = await startGateway(config.dir);
+    try {
+      const api = ApiClient.of(gateway, config.dir);
+      const token = await api.login('alice', 'alice-pass');
+      gateway.services.store.close();
+      const answer = await api.call('/api/logout', { method: 'POST', token });
+      assert.equal(answer.status, 500);
+      assert.deepEqual(answer.json, {
+        error: { code: 'internal', message: 'internal error; the server log has the details' },
+      });
+      assert.doesNotMatch(answer.text, /database|sqlite|stack/iu);
+    } finally {
+      await gateway.stop().catch(() => undefined);
+      config.cleanup();
+    }
+  });
+});
