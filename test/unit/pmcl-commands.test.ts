@@ -132,7 +132,10 @@ describe('pmcl commands (stand-in API)', () => {
       t.fake.closed.add('t1');
       const s = await pmclInProcess(['s'], t.home.env);
       assert.equal(s.code, 1);
-      assert.match(s.stderr, /^pmcl: the session was closed; the session has ended, log in again/u);
+      assert.match(
+        s.stderr,
+        /^pmcl: the session was closed; log in again: pmcl login https:\/\/127\.0\.0\.1:\d+ USER\n$/u,
+      );
       assert.equal(t.state()['session'], undefined);
     } finally {
       await t.close();

@@ -74,9 +74,8 @@ export async function callAsUser(
   } catch (err) {
     if (err instanceof ApiError && SESSION_GONE.has(err.code)) {
       forgetSession(ctx);
-      throw new Failure(
-        `${err.message}; the session has ended, log in again (pmcl login ${server.base} USER)`,
-      );
+      const said = err.message.replace(/[;,.]?\s*log in again\.?$/u, '');
+      throw new Failure(`${said}; log in again: pmcl login ${server.base} USER`);
     }
     throw err;
   }
@@ -107,5 +106,16 @@ function errorOf(body: unknown): { code: string; message: string } | undefined {
   const e = body.error;
   if (typeof e !== 'object' || e === null || !('code' in e) || !('message' in e)) return undefined;
   if (typeof e.code !== 'string' || typeof e.message !== 'string') return undefined;
-  return { code: e.code, message: e.message };
+  // A rule's refusal (403 forbidden) names the managers that said no and why: worth showing.
+  const why =
+    'managers' in e && Array.isArray(e.managers)
+      ? e.managers
+          .map((m: unknown) =>
+            typeof m === 'object' && m !== null && 'name' in m && typeof m.name === 'string'
+              ? `${m.name}${'reason' in m && typeof m.reason === 'string' ? `: ${m.reason}` : ''}`
+              : undefined,
+          )
+          .filter((m): m is string => m !== undefined)
+      : [];
+  return { code: e.code, message: why.length === 0 ? e.message : `${e.message} [${why.join('; ')}]` };
 }

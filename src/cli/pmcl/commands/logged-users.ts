@@ -8,6 +8,7 @@ export async function loggedUsersCommand(ctx: Context): Promise<number> {
   const answer = await callAsUser(ctx, 'GET', '/api/sessions');
   const sessions = asSessions(answer);
   if (ctx.flags.json) ctx.terminal.out(formatJson(answer));
+  else if (sessions.length === 0) ctx.terminal.out('(no sessions)');
   else for (const line of formatSessions(sessions)) ctx.terminal.out(line);
   return 0;
 }
