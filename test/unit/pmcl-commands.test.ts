@@ -108,6 +108,36 @@ describe('pmcl commands (stand-in API)', () => {
     }
   });
 
+  it('on a terminal, settles trust in the certificate before asking for the password', async () => {
+    const t = await setUp();
+    try {
+      const r = await pmclInProcess(['l', t.api.url, 'alice'], t.home.env, {
+        interactive: true,
+        answer: 'y',
+        stdin: 'alice-pw',
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.asked, ['Trust this certificate? [y/N]', 'Password for alice: ']);
+      const elsewhere = pmclHome();
+      try {
+        const no = await pmclInProcess(['l', t.api.url, 'alice'], elsewhere.env, {
+          interactive: true,
+          answer: 'n',
+        });
+        assert.equal(no.code, 1);
+        assert.deepEqual(
+          no.asked,
+          ['Trust this certificate? [y/N]'],
+          'no password asked for an untrusted server',
+        );
+      } finally {
+        elsewhere.cleanup();
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
   it('renews an expired token once and keeps the new one', async () => {
     const t = await setUp();
     try {

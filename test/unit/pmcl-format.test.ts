@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { errorOf } from '../../src/cli/pmcl/error-answer.js';
 import { formatDiscovery, formatSessions, formatStatus } from '../../src/cli/pmcl/format.js';
 
 describe('pmcl output', () => {
@@ -56,5 +57,28 @@ describe('pmcl output', () => {
       ]),
       ['10.0.0.1 - a (s)', '10.0.0.2 - b (t)'],
     );
+  });
+
+  it("reads the API's error object, with the managers a rule's refusal names", () => {
+    assert.deepEqual(errorOf({ error: { code: 'not_admin', message: 'alice is not an admin' } }), {
+      code: 'not_admin',
+      message: 'alice is not an admin',
+    });
+    assert.deepEqual(
+      errorOf({
+        error: {
+          code: 'forbidden',
+          message: 'the api rule does not allow this (false)',
+          managers: [{ name: 'campus', type: 'rangeIPM', reason: '10.9.0.1 is not in 10.0.0.0/16' }],
+        },
+      }),
+      {
+        code: 'forbidden',
+        message: 'the api rule does not allow this (false) [campus: 10.9.0.1 is not in 10.0.0.0/16]',
+      },
+    );
+    for (const bad of [undefined, 'text', { message: 'x' }, { error: { code: 1, message: 'x' } }]) {
+      assert.equal(errorOf(bad), undefined);
+    }
   });
 });
