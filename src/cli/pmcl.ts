@@ -1,10 +1,6 @@
 #!/usr/bin/env node
-// pmcl, the command-line client of the HTTPS API. The API and its commands arrive with the API work
-// (d, l, o, s, lu, r, sh); until then this says so plainly rather than pretend.
-const USAGE = `usage: pmcl <command> [args]
-  d|discover [URL]   l|login [-m manager] URL user [pass]   o|logout   s|status [user]
-  lu|logged-users    r|reset user   sh|show manager
-pmcl's commands need the gateway's HTTPS API, which this version does not serve yet.`;
+// pmcl, the command-line client of the gateway's HTTPS API (docs/api.md); the work is in ./pmcl/.
+import { runPmcl } from './pmcl/run.js';
+import { processTerminal } from './pmcl/terminal.js';
 
-process.stderr.write(`${USAGE}\n`);
-process.exitCode = process.argv.length > 2 ? 1 : 2;
+process.exitCode = await runPmcl(process.argv.slice(2), processTerminal, process.env);

@@ -1,0 +1,32 @@
+import type { Discovery, OpenSession, UserStatus } from './answers.js';
+
+/** The Go original's discover output, managers in evaluation order, each with why it matched or not. */
+export function formatDiscovery(d: Discovery): string[] {
+  const lines = [`Match result: ${d.result}`];
+  for (const m of d.managers) {
+    // null: the manager cannot tell without a URL (a host list, say).
+    const mark = m.match === true ? '✅' : m.match === false ? '❌' : '❔';
+    lines.push(`[${mark}] ${m.name}:${m.type}${m.reason === undefined ? '' : ` (${m.reason})`}`);
+  }
+  return lines;
+}
+
+/** The original's status lines (groups as Go prints a slice), plus when the consumption resets. */
+export function formatStatus(s: UserStatus): string[] {
+  const lines = [`User: ${s.user}`, `Name: ${s.name}`, `Groups: [${s.groups.join(' ')}]`];
+  if (s.quota === null || s.consumption === null) {
+    lines.push('Quota: none (no download quota applies)');
+  } else {
+    lines.push(`Quota: ${s.quota} Consumption: ${s.consumption}`);
+    if (s.resetAt !== null) lines.push(`Reset: ${s.resetAt}`);
+  }
+  return lines;
+}
+
+/** `ip - user`, as the original meant `lu` to print; the manager is added when there are several. */
+export function formatSessions(list: readonly OpenSession[]): string[] {
+  const several = new Set(list.map((s) => s.manager)).size > 1;
+  return list.map((s) => `${s.ip} - ${s.user}${several ? ` (${s.manager})` : ''}`);
+}
+
+export const formatJson = (value: unknown): string => JSON.stringify(value, null, 2);
