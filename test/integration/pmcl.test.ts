@@ -101,7 +101,7 @@ describe('pmcl against a running gateway', () => {
     assert.equal(d.code, 0, d.stderr);
     assert.equal(
       d.stdout,
-      'Match result: true\n[✅] sessions:sessionIPM (alice logged in at 127.0.0.1)\n[✅] down:dwnConsR\n',
+      'Match result: true\n[✅] sessions:sessionIPM (alice logged in at 127.0.0.1)\n[✅] down:dwnConsR (alice: 0 B of 1024 B used)\n',
     );
   });
 
