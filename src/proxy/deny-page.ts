@@ -75,13 +75,15 @@ function said(entry: TraceEntry): string {
 /** The answer to a request the policy did not allow: 407 for a challenge, else 403. */
 export function denialAnswer(decision: Decision, format: AnswerFormat): ProxyAnswer {
   if (decision.challenge !== undefined) {
-    const { contentType, body } = render(
-      407,
-      'Proxy authentication required',
-      ['Send your user name and password to the proxy.'],
-      undefined,
-      format,
-    );
+    // When a login session would also have let the request through, say so: a browser shows this
+    // page when its user cancels the password prompt.
+    const sessionsToo = decision.trace.some((e) => e.kind === 'sessionIPM' && e.match === false);
+    const link = sessionsToo ? loginUrl(format) : undefined;
+    const lines =
+      link === undefined
+        ? ['Send your user name and password to the proxy.']
+        : ['Send your user name and password to the proxy, or log in on the web page below.'];
+    const { contentType, body } = render(407, 'Proxy authentication required', lines, link, format);
     return {
       status: 407,
       headers: { 'Proxy-Authenticate': `Basic realm=${quoteRealm(decision.challenge)}, charset="UTF-8"` },

@@ -81,6 +81,26 @@ describe('proxy: denials', () => {
     const r = await viaProxy(tp.port, `${origin.base}/`);
     assert.equal(r.status, 407);
     assert.equal(r.headers['proxy-authenticate'], 'Basic realm="campus \\"gateway\\"", charset="UTF-8"');
+    assert.doesNotMatch(r.body.toString(), /Log in at/u, 'no session manager: logging in would not help');
+  });
+
+  it('407 also offers the login page when a session would have let the request through', async () => {
+    policy.set(() =>
+      deny({
+        challenge: 'gw',
+        trace: [
+          refusal('sessions', 'sessionIPM', 'no session'),
+          refusal('auth', 'proxyAuth', 'no credentials'),
+        ],
+      }),
+    );
+    const r = await viaProxy(tp.port, `${origin.base}/x`, { headers: { Accept: 'text/plain' } });
+    assert.equal(r.status, 407);
+    const next = encodeURIComponent(`${origin.base}/x`);
+    assert.match(
+      r.body.toString(),
+      new RegExp(`Log in at https://gw\\.example:4443/login\\?next=${next}`, 'u'),
+    );
   });
 
   it('says the quota is used up, with the consumption, when a quota manager refused', async () => {
