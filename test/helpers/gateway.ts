@@ -62,15 +62,21 @@ export function runPmproxy(
   args: string[],
   options: { input?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runFromSources('src/cli/pmproxy.ts', args, options);
+}
+
+/** Runs one of our commands from the sources in a child process, without a terminal. */
+export function runFromSources(
+  script: string,
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(repoRoot, 'src/cli/pmproxy.ts'), ...args],
-      {
-        cwd: repoRoot,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, script), ...args], {
+      cwd: repoRoot,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.env === undefined ? {} : { env: options.env }),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

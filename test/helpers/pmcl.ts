@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPmcl } from '../../src/cli/pmcl/run.js';
 import type { Terminal } from '../../src/cli/pmcl/terminal.js';
-import { repoRoot } from './gateway.js';
+import { runFromSources } from './gateway.js';
 
 export interface PmclResult {
   readonly code: number;
@@ -73,18 +72,8 @@ export function runPmclChild(
   env: NodeJS.ProcessEnv,
   options: { input?: string } = {},
 ): Promise<PmclResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/pmcl.ts'), ...args], {
-      cwd: repoRoot,
-      env: { PATH: process.env['PATH'] ?? '', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
+  return runFromSources('src/cli/pmcl.ts', args, {
+    ...options,
+    env: { PATH: process.env['PATH'] ?? '', ...env },
   });
 }

@@ -3,24 +3,12 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { ApiClient } from '../helpers/api-client.js';
 import { apiManagersToml } from '../helpers/api-config.js';
-import { startGateway, writeConfigDir } from '../helpers/gateway.js';
+import { startGateway, testServerToml, writeConfigDir } from '../helpers/gateway.js';
 import { startRawListener } from '../helpers/origin.js';
 import { openTunnel, readToClose } from '../helpers/proxy-harness.js';
 
 function serverToml(connectPort: number): string {
-  return `[proxy]
-connectPorts = [${connectPort}]
-[proxy.server]
-addr = "127.0.0.1:0"
-[api]
-httpsCert = "cert.pem"
-httpsKey = "key.pem"
-persistInterval = "1h"
-[api.server]
-addr = "127.0.0.1:0"
-[store]
-path = "data/pmproxy.db"
-`;
+  return testServerToml().replace('connectPorts = [443]', `connectPorts = [${connectPort}]`);
 }
 
 describe('the end of a session', () => {

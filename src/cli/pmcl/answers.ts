@@ -1,36 +1,16 @@
 import { Failure } from './failure.js';
+import type { LoginAnswer } from '../../api/login.js';
+import type { DiscoveredManager, Discovery } from '../../api/discovery.js';
+import type { UserStatus as ServerUserStatus } from '../../api/user-status.js';
 
-/** The API answers pmcl reads (docs/api.md), checked field by field before use. */
-export interface LoginAnswer {
-  readonly token: string;
-  readonly user: string;
-  readonly manager: string;
-  readonly expires: string;
-}
+/** The API answers pmcl reads (docs/api.md), the server's own types, checked field by field before use. */
+export type { DiscoveredManager, Discovery, LoginAnswer };
 
-export interface DiscoveredManager {
-  readonly name: string;
-  readonly type: string;
-  readonly match: boolean | null;
-  readonly reason?: string;
-}
-
-export interface Discovery {
-  readonly result: string;
-  readonly allow: boolean;
-  readonly managers: readonly DiscoveredManager[];
-}
-
-export interface UserStatus {
-  readonly user: string;
-  readonly name: string;
-  readonly groups: readonly string[];
-  readonly manager: string | null;
-  readonly quota: string | null;
-  readonly consumption: string | null;
-  readonly resetAt: string | null;
-  readonly isAdmin: boolean;
-}
+/** The part of a status answer pmcl shows. */
+export type UserStatus = Pick<
+  ServerUserStatus,
+  'user' | 'name' | 'groups' | 'manager' | 'quota' | 'consumption' | 'resetAt' | 'isAdmin'
+>;
 
 export interface OpenSession {
   readonly manager: string;
