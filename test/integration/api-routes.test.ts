@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:http2';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, errorCode, errorMessage } from '../helpers/api-client.js';
 import { apiManagersToml } from '../helpers/api-config.js';
@@ -292,6 +296,22 @@ describe('API routes', () => {
         403,
       );
     });
+  });
+
+  it('speaks HTTP/2 to clients that offer it (ALPN), with the same answers', async () => {
+    const session = connect(gateway.web.url, { ca: readFileSync(join(config.dir, 'cert.pem')) });
+    try {
+      const stream = session.request({ ':path': '/api/discover', ':method': 'GET' });
+      const [headers] = (await once(stream, 'response')) as [Record<string, unknown>];
+      let body = '';
+      stream.setEncoding('utf8');
+      for await (const chunk of stream) body += String(chunk);
+      assert.equal(headers[':status'], 200);
+      assert.equal(session.alpnProtocol, 'h2');
+      assert.equal((JSON.parse(body) as Discovery).result, 'false');
+    } finally {
+      session.close();
+    }
   });
 
   it('unknown routes and methods are JSON errors; /proxy.pac points at the proxy', async () => {
