@@ -56,6 +56,10 @@ export class ClamdClient {
    * timeout, clamd gone) it is destroyed, so a file stream's descriptor is not left open.
    */
   async scan(input: Readable): Promise<ScanResult> {
+    // The input is read only once clamd is connected; an error before that (a file that cannot be
+    // opened) would otherwise be an 'error' event nobody listens to, which ends the process. Reading
+    // still sees it: the stream is errored, so iterating it throws.
+    input.on('error', ignore);
     const outcome = await this.exchange('INSTREAM', (socket, stopped) => sendStream(socket, input, stopped));
     if (!input.readableEnded && !input.destroyed) input.destroy();
     return 'error' in outcome ? scanError(outcome.error) : parseInstreamReply(outcome.reply);
@@ -153,6 +157,8 @@ async function sendStream(socket: net.Socket, input: Readable, stopped: () => bo
   }
   if (!stopped()) socket.write(Buffer.alloc(4));
 }
+
+function ignore(): void {}
 
 function asBuffer(piece: unknown): Buffer {
   if (Buffer.isBuffer(piece)) return piece;

@@ -129,6 +129,25 @@ describe('the clamd client against a real clamd', { skip: missing ?? false }, ()
     assert.deepEqual(await client.scan(bytesOf(patternBytes(1000))), { verdict: 'clean' });
   });
 
+  it('answers an error, and stays up, when the stream to scan fails', async () => {
+    // A file that cannot be opened fails before clamd is even connected.
+    const unopened = await client.scan(createReadStream(join(dir, 'no-such-file')));
+    assert.equal(unopened.verdict, 'error');
+    assert.match('reason' in unopened ? unopened.reason : '', /^reading the stream to scan: ENOENT/u);
+    let sent = 0;
+    const failing = new Readable({
+      read() {
+        if (sent === 4) this.destroy(new Error('disk on fire'));
+        else this.push(patternBytes(10_000, sent++ * 10_000));
+      },
+    });
+    assert.deepEqual(await client.scan(failing), {
+      verdict: 'error',
+      reason: 'reading the stream to scan: disk on fire',
+    });
+    assert.deepEqual(await client.ping(), { up: true });
+  });
+
   it('gives up at the overall timeout when clamd is frozen (connected, never answering)', async () => {
     const quick = new ClamdClient(clamd.socketPath, { connectTimeoutMs: 1000, timeoutMs: 1500 });
     clamd.signal('SIGSTOP');
