@@ -82,6 +82,8 @@ function waitExit(child: ChildProcess): Promise<void> {
  * it answers PING on its socket.
  */
 export async function startClamd(setup: ClamdSetup = {}): Promise<RunningClamd> {
+  // Under /tmp in practice: Debian's AppArmor profile for clamd (where enforced) allows /tmp/**, and a
+  // unix socket path must stay under 108 bytes.
   const dir = mkdtempSync(join(tmpdir(), 'pmproxy-clamd-'));
   const dbDir = join(dir, 'db');
   const spoolDir = join(dir, 'spool');
