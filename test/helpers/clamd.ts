@@ -117,8 +117,15 @@ export async function startClamd(setup: ClamdSetup = {}): Promise<RunningClamd> 
   child.stderr.on('data', keep);
   let spawnError: Error | undefined;
   child.once('error', (err) => (spawnError = err));
+  // A test run that dies without stopping it must not leave a clamd behind.
+  const orphaned = (): void => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', orphaned);
 
   const stop = async (): Promise<void> => {
+    process.off('exit', orphaned);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGCONT'); // in case a test left it frozen
       child.kill('SIGTERM');
