@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { connect } from 'node:http2';
 import { request, type RequestOptions } from 'node:https';
 import { join, sep } from 'node:path';
 import { macHex, signedMessage, type UploadProtocol } from '../../src/files/signature.js';
@@ -249,6 +250,32 @@ describe('file server: PUT', () => {
     const retry = await client.send(url, { body });
     assert.equal(retry.status, 201, retry.text);
     assert.deepEqual(readFileSync(join(store, ...signed.split('/'))), body);
+  });
+
+  it('takes uploads over HTTP/2 as well (browsers use it), refusing them without a length', async () => {
+    const session = connect(gateway.web.url, { ca: client.ca });
+    const put = (path: string, body: Buffer, length: boolean): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const headers = {
+          ':method': 'PUT',
+          ':path': path,
+          ...(length ? { 'content-length': body.length } : {}),
+        };
+        const stream = session.request(headers);
+        stream.on('response', (h) => resolve(Number(h[':status'])));
+        stream.on('error', reject);
+        stream.end(body);
+      });
+    try {
+      const body = Buffer.from('over h2');
+      const { url, signed } = slot(['h2', 'file.txt'], body.length);
+      assert.equal(await put(url, body, false), 411);
+      assert.equal(await put(url, body, true), 201);
+      assert.equal(await put(url, body, true), 409);
+      assert.deepEqual(readFileSync(join(store, ...signed.split('/'))), body);
+    } finally {
+      session.close();
+    }
   });
 
   it('answers 405 with Allow to other methods, OPTIONS with CORS', async () => {
