@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { connect } from 'node:http2';
+import { connect, constants } from 'node:http2';
 import { request, type RequestOptions } from 'node:https';
 import { join, sep } from 'node:path';
 import { macHex, signedMessage, type UploadProtocol } from '../../src/files/signature.js';
@@ -254,7 +254,8 @@ describe('file server: PUT', () => {
 
   it('takes uploads over HTTP/2 as well (browsers use it), refusing them without a length', async () => {
     const session = connect(gateway.web.url, { ca: client.ca });
-    const put = (path: string, body: Buffer, length: boolean): Promise<number> =>
+    /** The status and the stream's close code; the answer is read to its end so the stream can close. */
+    const put = (path: string, body: Buffer, length: boolean): Promise<string> =>
       new Promise((resolve, reject) => {
         const headers = {
           ':method': 'PUT',
@@ -262,16 +263,19 @@ describe('file server: PUT', () => {
           ...(length ? { 'content-length': body.length } : {}),
         };
         const stream = session.request(headers);
-        stream.on('response', (h) => resolve(Number(h[':status'])));
+        let status = 0;
+        stream.on('response', (h) => (status = Number(h[':status'])));
+        stream.on('close', () => resolve(`${status} ${stream.rstCode}`));
         stream.on('error', reject);
+        stream.resume();
         stream.end(body);
       });
     try {
       const body = Buffer.from('over h2');
       const { url, signed } = slot(['h2', 'file.txt'], body.length);
-      assert.equal(await put(url, body, false), 411);
-      assert.equal(await put(url, body, true), 201);
-      assert.equal(await put(url, body, true), 409);
+      assert.equal(await put(url, body, false), `411 ${constants.NGHTTP2_NO_ERROR}`);
+      assert.equal(await put(url, body, true), `201 ${constants.NGHTTP2_NO_ERROR}`);
+      assert.equal(await put(url, body, true), `409 ${constants.NGHTTP2_NO_ERROR}`);
       assert.deepEqual(readFileSync(join(store, ...signed.split('/'))), body);
     } finally {
       session.close();
