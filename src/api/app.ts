@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import compose from 'koa-compose';
+import { fileRoutes } from '../files/routes.js';
 import type { Logger } from '../util/logger.js';
 import { jsonBodies } from './body.js';
 import { compatRoutes } from './compat/cmd-route.js';
@@ -22,6 +23,14 @@ const PAGES = new Set(['/login', '/status', '/admin']);
  * `api` rule first), the PAC file, and clean paths for the pages the static handler serves.
  */
 export function mountApi(app: Koa, deps: ApiDeps, log: Logger): void {
+  app.use(
+    fileRoutes({
+      files: () => deps.config().server.files,
+      policy: () => deps.policy(),
+      now: () => deps.services.clock.now(),
+      log,
+    }),
+  );
   app.use(async (ctx, next) => {
     // The pages load only their own scripts and styles; nothing may frame them.
     ctx.set('Content-Security-Policy', "default-src 'self'; frame-ancestors 'none'; base-uri 'none'");

@@ -23,8 +23,11 @@ export function buildUserDirectory(loaded: LoadedConfig, store: Store): UserDire
  */
 export function buildManagers(loaded: LoadedConfig, services: Services): Map<string, Manager> {
   const managers = new Map<string, Manager>();
+  // hmacUpload managers without a secret of their own use [files] secret of server.toml.
+  const secret = loaded.server.files?.secret;
+  const withFiles = secret === undefined ? services : { ...services, filesSecret: secret };
   try {
-    for (const { kind, name, config } of loaded.managers) managers.set(name, kind.create(config, services));
+    for (const { kind, name, config } of loaded.managers) managers.set(name, kind.create(config, withFiles));
   } catch (err) {
     for (const manager of managers.values()) {
       try {

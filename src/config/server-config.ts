@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { readFiles } from './files-config.js';
 import type { Issues } from './issues.js';
 import { TableReader, describe, type TomlTable } from './table-reader.js';
 import type { ApiSettings, ListenAddress, ProxySettings, ServerConfig, StoreSettings } from './types.js';
@@ -32,8 +33,11 @@ export function parseServerConfig(values: TomlTable, dir: string, issues: Issues
   const api = readApi(top.table('api') ?? empty('api', issues), dir, issues);
   const proxy = readProxy(top.table('proxy') ?? empty('proxy', issues));
   const store = readStore(top.table('store') ?? empty('store', issues), dir);
+  // No [files] table, no file server: storing files is a surface an admin opens on purpose.
+  const filesTable = top.table('files');
+  const files = filesTable === undefined ? undefined : readFiles(filesTable, dir);
   top.done();
-  return { api, proxy, store };
+  return files === undefined ? { api, proxy, store } : { api, proxy, store, files };
 }
 
 function empty(path: string, issues: Issues): TableReader {

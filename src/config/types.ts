@@ -1,3 +1,5 @@
+import type { FileSettings } from './files-config.js';
+
 /** The validated configuration, as the rest of the program sees it. All durations in ms. */
 export interface ListenAddress {
   /** '' means every interface (Go's ":8080"). */
@@ -43,4 +45,6 @@ export interface ServerConfig {
   readonly proxy: ProxySettings;
   readonly api: ApiSettings;
   readonly store: StoreSettings;
+  /** `[files]`; undefined when server.toml has no such table (no file server). */
+  readonly files?: FileSettings;
 }

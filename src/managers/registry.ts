@@ -9,6 +9,7 @@ import { dwnConsR } from './dwn-cons-r.js';
 import { bwConsR } from './bw-cons-r.js';
 import { netIface } from './net-iface.js';
 import { parentProxy } from './parent-proxy.js';
+import { hmacUpload } from './hmac-upload.js';
 
 /**
  * Every manager kind managers.toml may name, as an array of tables (`[[rangeIPM]]`). Adding a kind
@@ -25,6 +26,7 @@ export const managerKinds: readonly ManagerKind<unknown>[] = [
   bwConsR,
   netIface,
   parentProxy,
+  hmacUpload,
 ];
 
 const byName = new Map(managerKinds.map((kind) => [kind.kind, kind]));

@@ -33,6 +33,20 @@ export interface RequestContext {
    * records who it recognised, so later managers (groupIPM, dwnConsR) charge the same person.
    */
   readonly users: Map<string, string>;
+  /** Set by the file server on a PUT: what an upload signature must bind (hmacUpload reads it). */
+  readonly upload?: UploadRequest;
+}
+
+/** An upload as the signature protocols see it. */
+export interface UploadRequest {
+  /** Percent-decoded, public prefix stripped, no leading slash: `uuid/très cool.jpg`. */
+  readonly path: string;
+  /** The request's Content-Length. */
+  readonly size: number;
+  /** The Content-Type header as Node gives it; undefined when the request had none. */
+  readonly contentType?: string;
+  /** The PUT URL's query string, which carries the signature (`?v=`, `?v2=`, `?token=`). */
+  readonly query: URLSearchParams;
 }
 
 /** The effect of a metering or routing manager that evaluation reached. */
@@ -106,6 +120,8 @@ export interface Services {
   readonly bandwidth: BandwidthPool;
   /** The configuration directory; relative paths in manager tables resolve against it. */
   readonly configDir: string;
+  /** `[files] secret` of server.toml: the secret of hmacUpload managers that name none. */
+  readonly filesSecret?: string;
 }
 
 /**
