@@ -12,7 +12,8 @@ import { closest } from './closest.js';
  * configuration has no `[policy]`, so these keep it working as it did:
  * - api: anyone may reach the API (logging in needs it; each route checks the caller itself).
  * - admin: "true" here, and the code also requires the caller to be listed in `admins`.
- * - upload: closed until an admin opens it: storing files is a new surface with a cost.
+ * - upload: the signature check alone: every `[[hmacUpload]]` (any of them, when several);
+ *   closed when there is none, since storing files is a new surface with a cost.
  * - download: anyone holding a file's link may fetch it (links are unguessable).
  * - backup: closed; backups contain password hashes and consumption.
  * - metrics: closed; metrics reveal user names and consumption.
@@ -144,6 +145,13 @@ export function parseManagersConfig(
     checkRuleText(PROXY_RULE, proxyRule.text, proxyRule.path, known, issues);
   }
   for (const [name, rule] of policy) {
+    if (name === 'upload' && rule.path === undefined) {
+      const signers = [...knownManagers].filter(([, kind]) => kind === 'hmacUpload').map(([n]) => n);
+      if (signers.length > 0) {
+        rules.set(name, signers.join(' ∨ '));
+        continue;
+      }
+    }
     rules.set(name, rule.text);
     if (rule.path !== undefined) checkRuleText(name, rule.text, rule.path, known, issues);
   }

@@ -120,6 +120,27 @@ describe('hmacUpload configuration', () => {
       ['hmacUpload'],
     );
   });
+
+  it('without [policy] upload, the upload rule is the signature check alone (closed without one)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pmproxy-hmac-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const rulesOf = (toml: string) => {
+      writeFileSync(join(dir, 'managers.toml'), toml);
+      const report = inspectConfig(dir);
+      assert.deepEqual(report.errors, []);
+      return report.config?.rules.get('upload');
+    };
+    assert.equal(rulesOf('rule = "true"\n'), 'false');
+    assert.equal(rulesOf('rule = "true"\n[[hmacUpload]]\nname = "prosody"\n'), 'prosody');
+    assert.equal(
+      rulesOf('rule = "true"\n[[hmacUpload]]\nname = "prosody"\n[[hmacUpload]]\nname = "ejabberd"\n'),
+      'prosody ∨ ejabberd',
+    );
+    assert.equal(
+      rulesOf('rule = "true"\n[policy]\nupload = "false"\n[[hmacUpload]]\nname = "prosody"\n'),
+      'false',
+    );
+  });
 });
 
 describe('hmacUpload decisions', () => {
