@@ -131,11 +131,6 @@ function runTunnel(rt: ProxyRuntime, t: Tunnel): void {
       entry.end = 'write-stall';
       destroyBoth();
     },
-    onHold: (held) => {
-      const idle = held ? 0 : rt.settings.idleTimeout;
-      client.setTimeout(idle);
-      upstream.setTimeout(idle);
-    },
   });
   client.once('close', () => {
     rt.tunnels.delete(client);
@@ -156,6 +151,12 @@ function runTunnel(rt: ProxyRuntime, t: Tunnel): void {
   const idle = rt.settings.idleTimeout;
   if (idle > 0) {
     const onIdle = () => {
+      if (flow.held) {
+        // A deliberate pause (pacing, a slow client), not silence: wait another period.
+        client.setTimeout(idle);
+        upstream.setTimeout(idle);
+        return;
+      }
       entry.end ??= 'idle-timeout';
       destroyBoth();
     };

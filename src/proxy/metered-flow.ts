@@ -43,11 +43,6 @@ export interface MeteredFlowOptions {
   readonly onQuotaCut: (last: Buffer) => void;
   /** The client read nothing for `writeTimeout`. */
   readonly onWriteStall: () => void;
-  /**
-   * The flow stopped reading on purpose (pacing, a slow client) or started again: idle timers
-   * should not count a deliberate pause as the origin going quiet.
-   */
-  readonly onHold?: (held: boolean) => void;
 }
 
 /**
@@ -75,6 +70,17 @@ export class MeteredFlow {
 
   get stopped(): boolean {
     return this.#stopped;
+  }
+
+  /**
+   * The flow stopped reading on purpose (pacing, a client slower than the origin): an idle timer
+   * that fires now must not take the pause for the origin going quiet. Asked when a timer fires,
+   * not signalled on every pause: a pause comes with nearly every chunk (a 64 KiB chunk is over the
+   * socket's 16 KiB high-water mark), and switching socket timers off and on for each one cost more
+   * than half of a tunnel's CPU.
+   */
+  get held(): boolean {
+    return !this.#stopped && (this.#waitingDrain || this.#waitingPace);
   }
 
   /** Starts moving data, after `initialWaitMs` of pacing when the head already used the budget. */
@@ -134,13 +140,11 @@ export class MeteredFlow {
   }
 
   #hold(): void {
-    if (!this.#waitingDrain && !this.#waitingPace) this.#o.onHold?.(true);
     this.#o.source.pause();
   }
 
   #resumeIfFree(): void {
     if (this.#stopped || this.#waitingDrain || this.#waitingPace) return;
-    this.#o.onHold?.(false);
     this.#o.source.resume();
   }
 }

@@ -79,6 +79,11 @@ export function relayUpstream(rt: ProxyRuntime, x: Exchange): void {
     current = upstream;
     const idle = rt.settings.idleTimeout;
     upstream.setTimeout(idle > 0 ? idle : 0, () => {
+      if (flow?.held === true) {
+        // The answer is paused on purpose (pacing, a slow client), not stalled: wait another period.
+        upstream.setTimeout(idle);
+        return;
+      }
       upstream.destroy(
         new ProxyError(UPSTREAM_IDLE, `nothing from ${target.host}:${target.port} for ${idle} ms`),
       );
@@ -193,7 +198,6 @@ function relayResponse(
       upstream.destroy();
       res.destroy();
     },
-    onHold: (held) => upstream.socket?.setTimeout(held ? 0 : rt.settings.idleTimeout),
   });
   upRes.once('end', () => {
     if (flow.stopped) return;
