@@ -2,11 +2,9 @@ import { isAbsolute, resolve } from 'node:path';
 import { parseListenAddress } from './server-config.js';
 import type { TableReader } from './table-reader.js';
 import type { ListenAddress } from './types.js';
+import { parseClamdAddress, type ClamdAddress } from '../files/clamd-address.js';
 
-/** Where clamd listens: its local socket, or TCP. */
-export type ClamdAddress =
-  | { readonly kind: 'socket'; readonly path: string }
-  | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
+export type { ClamdAddress };
 
 export type ScannerDownChoice = 'refuse' | 'accept-and-log';
 
@@ -136,9 +134,9 @@ function readExtensions(t: TableReader): string[] {
 function readClamd(t: TableReader): ClamdAddress | undefined {
   const text = t.string('clamd', { nonEmpty: true });
   if (text === undefined) return undefined;
-  if (text.startsWith('/')) return { kind: 'socket', path: text };
-  const addr = parseListenAddress(text);
-  if (typeof addr !== 'string' && addr.host !== '' && addr.port > 0) return { kind: 'tcp', ...addr };
+  const addr = parseClamdAddress(text);
+  // The server's working directory is no anchor for a relative socket path: only absolute ones.
+  if (!('error' in addr) && (addr.kind === 'tcp' || isAbsolute(addr.path))) return addr;
   const relative = !isAbsolute(text) && !text.includes(':') ? ' (a socket path must be absolute)' : '';
   t.issues.add(
     t.keyPath('clamd'),

@@ -88,7 +88,7 @@ addr = "127.0.0.1:18080"
 
   it('takes clamd as an absolute socket path, and cors as one string or none', () => {
     const files = loadConfig(configDir('[files]\nclamd = "/run/clamav/clamd.ctl"\ncors = []\n')).server.files;
-    assert.deepEqual(files?.clamd, { kind: 'socket', path: '/run/clamav/clamd.ctl' });
+    assert.deepEqual(files?.clamd, { kind: 'unix', path: '/run/clamav/clamd.ctl' });
     assert.deepEqual(files?.cors, []);
     const star = loadConfig(configDir('[files]\ncors = "*"\n')).server.files;
     assert.deepEqual(star?.cors, ['*']);
