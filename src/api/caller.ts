@@ -4,6 +4,7 @@ import type { RequestContext, Surface, Target } from '../managers/types.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError } from './errors.js';
 import type { TokenClaims } from './tokens.js';
+import type { SessionRecord } from '../store/types.js';
 
 export const TOKEN_COOKIE = 'pmproxy_token';
 export const CSRF_COOKIE = 'pmproxy_csrf';
@@ -24,6 +25,8 @@ export interface Caller {
   readonly claims: TokenClaims;
   readonly token: string;
   readonly ip: string;
+  /** The open session the token belongs to. */
+  readonly session: SessionRecord;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -82,5 +85,5 @@ export async function checkToken(
   if (session?.user !== claims.user) {
     throw new ApiError(401, 'session_closed', 'the session has ended; log in again');
   }
-  return { claims, token, ip };
+  return { claims, token, ip, session };
 }

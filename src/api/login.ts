@@ -9,6 +9,13 @@ import { managersInRuleOrder } from './managers-in-order.js';
 /** A token's life when neither jwtExpiration nor the session's lifetime bounds it. */
 const DEFAULT_TOKEN_LIFETIME_MS = 12 * 3600 * 1000;
 
+export interface IssuedToken {
+  readonly token: string;
+  readonly answer: LoginAnswer;
+  readonly csrf: string;
+  readonly expires: Date;
+}
+
 export interface LoginAnswer {
   readonly token: string;
   readonly user: string;
@@ -40,7 +47,7 @@ export async function issueToken(
   deps: ApiDeps,
   manager: SessionIPM,
   session: SessionRecord,
-): Promise<{ token: string; answer: LoginAnswer; csrf: string; expires: Date }> {
+): Promise<IssuedToken> {
   const { ip, user } = session;
   const now = deps.services.clock.now().getTime();
   const lifetime = manager.config.lifetime;
@@ -79,8 +86,25 @@ export function clearLoginCookies(ctx: Context): void {
   ctx.cookies.set(CSRF_COOKIE, '', { ...gone, httpOnly: false });
 }
 
+/** Checks the password, opens a session for `user` at `ip` and issues its token. */
+export async function logIn(
+  deps: ApiDeps,
+  manager: SessionIPM,
+  ip: string,
+  user: string,
+  pass: string,
+): Promise<IssuedToken> {
+  await checkPassword(deps, manager, ip, user, pass);
+  return issueToken(deps, manager, deps.services.sessions.open(manager.name, manager.config.auth, ip, user));
+}
+
+/** A fresh token for the logged-in caller's session (which renewing does not extend). */
+export function renewToken(deps: ApiDeps, caller: Caller): Promise<IssuedToken> {
+  return issueToken(deps, sessionManager(deps, caller.claims.manager), caller.session);
+}
+
 /** Checks the password (argon2, as slow for unknown users), counting failures against the address. */
-export async function checkPassword(
+async function checkPassword(
   deps: ApiDeps,
   manager: SessionIPM,
   ip: string,

@@ -9,7 +9,7 @@ import type { ApiDeps } from '../deps.js';
 import { discover } from '../discovery.js';
 import { ApiError } from '../errors.js';
 import { isAdmin, requireRule } from '../guards.js';
-import { checkPassword, issueToken } from '../login.js';
+import { logIn, renewToken } from '../login.js';
 import { findUser, userStatus } from '../user-status.js';
 import { CompatError, readEnvelope, stringError, type Envelope } from './envelope.js';
 
@@ -67,9 +67,7 @@ async function sessionCommand(
 ): Promise<void> {
   switch (env.cmd) {
     case 'open': {
-      await checkPassword(deps, manager, ip, env.user, env.pass);
-      const session = deps.services.sessions.open(manager.name, manager.config.auth, ip, env.user);
-      ctx.body = (await issueToken(deps, manager, session)).token;
+      ctx.body = (await logIn(deps, manager, ip, env.user, env.pass)).token;
       return;
     }
     case 'close': {
@@ -79,10 +77,7 @@ async function sessionCommand(
       return;
     }
     case 'renew': {
-      const caller = await loggedIn(deps, env, ip, true);
-      const session = deps.services.sessions.lookup(caller.claims.manager, ip);
-      if (session === undefined) throw new CompatError({ IP: ip });
-      ctx.body = (await issueToken(deps, manager, session)).token;
+      ctx.body = (await renewToken(deps, await loggedIn(deps, env, ip, true))).token;
       return;
     }
     case 'check':

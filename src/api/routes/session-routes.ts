@@ -2,12 +2,11 @@ import type Router from '@koa/router';
 import { authenticate, callerIp } from '../caller.js';
 import { fields, stringField } from '../body.js';
 import type { ApiDeps } from '../deps.js';
-import { ApiError } from '../errors.js';
 import {
-  checkPassword,
   clearLoginCookies,
   closeSession,
-  issueToken,
+  logIn,
+  renewToken,
   sessionManager,
   setLoginCookies,
 } from '../login.js';
@@ -20,9 +19,7 @@ export function sessionRoutes(router: Router, deps: ApiDeps): void {
     const pass = stringField(body, 'pass', true);
     const manager = sessionManager(deps, stringField(body, 'manager'));
     const ip = callerIp(ctx);
-    await checkPassword(deps, manager, ip, user, pass);
-    const session = deps.services.sessions.open(manager.name, manager.config.auth, ip, user);
-    const issued = await issueToken(deps, manager, session);
+    const issued = await logIn(deps, manager, ip, user, pass);
     setLoginCookies(ctx, issued.token, issued.csrf, issued.expires);
     deps.services.log.info('login', { user, manager: manager.name, ip });
     ctx.body = issued.answer;
@@ -38,11 +35,7 @@ export function sessionRoutes(router: Router, deps: ApiDeps): void {
 
   router.post('/api/renew', async (ctx) => {
     const caller = await authenticate(ctx, deps, { allowExpired: true });
-    const manager = sessionManager(deps, caller.claims.manager);
-    const session = deps.services.sessions.lookup(manager.name, caller.ip);
-    if (session === undefined)
-      throw new ApiError(401, 'session_closed', 'the session has ended; log in again');
-    const issued = await issueToken(deps, manager, session);
+    const issued = await renewToken(deps, caller);
     setLoginCookies(ctx, issued.token, issued.csrf, issued.expires);
     ctx.body = issued.answer;
   });
