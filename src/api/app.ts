@@ -28,6 +28,7 @@ export function mountApi(app: Koa, deps: ApiDeps, log: Logger): void {
       files: () => deps.config().server.files,
       policy: () => deps.policy(),
       now: () => deps.services.clock.now(),
+      records: deps.services.store.files,
       log,
     }),
   );

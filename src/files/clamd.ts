@@ -20,7 +20,8 @@ const CHUNK = 64 * 1024;
 /** clamd's answers are one short line; more than this is not clamd. */
 const MAX_REPLY = 4096;
 
-type Outcome = { readonly reply: string } | { readonly error: string };
+/** `unreachable`: the error came before a connection was made. */
+type Outcome = { readonly reply: string } | { readonly error: string; readonly unreachable: boolean };
 /** Writes a command's body once connected; `stopped()` turns true when the exchange is over. */
 type BodyWriter = (socket: net.Socket, stopped: () => boolean) => Promise<void>;
 
@@ -62,7 +63,8 @@ export class ClamdClient {
     input.on('error', ignore);
     const outcome = await this.exchange('INSTREAM', (socket, stopped) => sendStream(socket, input, stopped));
     if (!input.readableEnded && !input.destroyed) input.destroy();
-    return 'error' in outcome ? scanError(outcome.error) : parseInstreamReply(outcome.reply);
+    if (!('error' in outcome)) return parseInstreamReply(outcome.reply);
+    return outcome.unreachable ? { verdict: 'unreachable', reason: outcome.error } : scanError(outcome.error);
   }
 
   /** Connects, sends `z<command>\0` and then the body, and reads the NUL-ended answer. */
@@ -76,6 +78,8 @@ export class ClamdClient {
       const received: Buffer[] = [];
       let receivedBytes = 0;
       let settled = false;
+      let connected = false;
+      const fail = (error: string): void => finish({ error, unreachable: !connected });
       const finish = (outcome: Outcome): void => {
         if (settled) return;
         settled = true;
@@ -85,11 +89,11 @@ export class ClamdClient {
         resolve(outcome);
       };
       const connectTimer = setTimeout(
-        () => finish({ error: `no connection to clamd at ${where} within ${this.connectTimeoutMs} ms` }),
+        () => fail(`no connection to clamd at ${where} within ${this.connectTimeoutMs} ms`),
         this.connectTimeoutMs,
       );
       const overallTimer = setTimeout(
-        () => finish({ error: `no answer from clamd at ${where} within ${this.timeoutMs} ms` }),
+        () => fail(`no answer from clamd at ${where} within ${this.timeoutMs} ms`),
         this.timeoutMs,
       );
 
@@ -99,12 +103,12 @@ export class ClamdClient {
         // next write then often fails before its answer is read (Node drops unread data on a write
         // error), so that answer is lost and this is the next best account of it.
         const cut = sending && (err.code === 'EPIPE' || err.code === 'ECONNRESET');
-        finish({
-          error: cut
+        fail(
+          cut
             ? `clamd at ${where} stopped reading before the end of the stream (${err.message}): ` +
-              'the stream is likely over its StreamMaxLength'
+                'the stream is likely over its StreamMaxLength'
             : `clamd at ${where}: ${err.message}`,
-        });
+        );
       });
       socket.on('data', (data: Buffer) => {
         received.push(data);
@@ -112,24 +116,23 @@ export class ClamdClient {
         const all = Buffer.concat(received, receivedBytes);
         const end = all.indexOf(0);
         if (end >= 0) finish({ reply: all.subarray(0, end).toString('utf8') });
-        else if (receivedBytes > MAX_REPLY) finish({ error: `clamd at ${where} sent an over-long answer` });
+        else if (receivedBytes > MAX_REPLY) fail(`clamd at ${where} sent an over-long answer`);
       });
       // clamd closes after its answer; an answer without the NUL still counts, none at all does not.
       socket.on('end', () =>
         finish(
           receivedBytes > 0
             ? { reply: Buffer.concat(received, receivedBytes).toString('utf8') }
-            : { error: `clamd at ${where} closed the connection without answering` },
+            : { error: `clamd at ${where} closed the connection without answering`, unreachable: false },
         ),
       );
       socket.once('connect', () => {
+        connected = true;
         clearTimeout(connectTimer);
         socket.write(`z${command}\0`);
         sending = body !== undefined;
         body?.(socket, () => settled).catch((err: unknown) =>
-          finish({
-            error: `reading the stream to scan: ${err instanceof Error ? err.message : String(err)}`,
-          }),
+          fail(`reading the stream to scan: ${err instanceof Error ? err.message : String(err)}`),
         );
       });
     });

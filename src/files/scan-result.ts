@@ -1,7 +1,13 @@
-/** What a virus scan found. `error` covers every way of not getting a verdict (down, limits, timeouts). */
+/**
+ * What a virus scan found. `unreachable`: clamd could not be reached at all (not running, no
+ * socket, no connection in time) — the one case `onScannerDown` decides. `error` covers every
+ * other way of not getting a verdict (its stream limit, a timeout once connected, a failing input):
+ * the file was not scanned, and it is never let through as if it had been.
+ */
 export type ScanResult =
   | { readonly verdict: 'clean' }
   | { readonly verdict: 'infected'; readonly signature: string }
+  | { readonly verdict: 'unreachable'; readonly reason: string }
   | { readonly verdict: 'error'; readonly reason: string };
 
 export function scanError(reason: string): ScanResult {

@@ -34,6 +34,22 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (manager, user)
   ) STRICT;
   `,
+  // The file server's catalog: one row per stored version of a name. The bytes live once per
+  // sha256 in the store's blob folder; a blob is removed when no row names it any more.
+  `
+  CREATE TABLE file_versions (
+    path TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    content_type TEXT NOT NULL,
+    uploader TEXT NOT NULL,
+    uploaded_at INTEGER NOT NULL,
+    PRIMARY KEY (path, version)
+  ) STRICT;
+  CREATE INDEX file_versions_by_sha256 ON file_versions (sha256);
+  CREATE INDEX file_versions_by_time ON file_versions (uploaded_at);
+  `,
 ];
 
 export const SCHEMA_VERSION_KEY = 'schema_version';

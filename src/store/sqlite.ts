@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SessionRecord, Store, StoredUser } from './types.js';
 import { migrate } from './migrations.js';
+import type { FileRecords } from './file-records.js';
+import { SqliteFileRecords } from './sqlite-file-records.js';
 
 /** How long a writer waits for the other process (server or admin command) to finish its write. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -29,10 +31,12 @@ interface SessionRow {
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #sql;
+  readonly files: FileRecords;
 
   private constructor(db: Database.Database) {
     this.#db = db;
     this.#sql = prepareStatements(db);
+    this.files = new SqliteFileRecords(db);
   }
 
   /** Opens (creating folders, file and schema as needed) the store at `path`; ':memory:' for tests. */

@@ -1,3 +1,5 @@
+import type { FileRecords } from './file-records.js';
+
 /**
  * Persistence behind one interface. SQLite (better-sqlite3, synchronous) is the default; every
  * method is synchronous so the hot path never awaits the store. Times are epoch milliseconds.
@@ -20,6 +22,9 @@ export interface SessionRecord {
 }
 
 export interface Store {
+  /** The file server's catalog. */
+  readonly files: FileRecords;
+
   // users and groups of sqlDB
   getUser(name: string): StoredUser | undefined;
   listUsers(): StoredUser[];

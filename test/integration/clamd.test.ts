@@ -179,7 +179,7 @@ describe('the clamd client when clamd is down', { skip: missing ?? false }, () =
       await clamd.exited();
       const started = performance.now();
       const refused = await client.scan(bytesOf(eicarBytes()));
-      assert.equal(refused.verdict, 'error');
+      assert.equal(refused.verdict, 'unreachable');
       assert.match('reason' in refused ? refused.reason : '', /ECONNREFUSED/u);
       assert.ok(performance.now() - started < 5000, 'not held until the timeout');
       assert.equal((await client.ping()).up, false);
@@ -187,7 +187,7 @@ describe('the clamd client when clamd is down', { skip: missing ?? false }, () =
       await clamd.stop();
     }
     const gone = await client.scan(bytesOf(eicarBytes()));
-    assert.equal(gone.verdict, 'error');
+    assert.equal(gone.verdict, 'unreachable');
     assert.match('reason' in gone ? gone.reason : '', /ENOENT/u);
   });
 });
