@@ -38,7 +38,7 @@ describe('SqliteStore', () => {
         .all();
       assert.deepEqual(
         tables.map((t) => t.name),
-        ['consumption', 'meta', 'sessions', 'user_groups', 'users'],
+        ['consumption', 'file_versions', 'meta', 'sessions', 'user_groups', 'users'],
       );
     } finally {
       raw.close();
