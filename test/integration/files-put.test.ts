@@ -1,104 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { connect, constants } from 'node:http2';
-import { request, type RequestOptions } from 'node:https';
+import { request } from 'node:https';
 import { join, sep } from 'node:path';
-import { macHex, signedMessage, type UploadProtocol } from '../../src/files/signature.js';
+import type { UploadProtocol } from '../../src/files/signature.js';
 import type { Gateway } from '../../src/server/gateway.js';
-import { startGateway, testServerToml, writeConfigDir } from '../helpers/gateway.js';
-
-const SECRET = 'this is a secret string!';
-const MANAGERS = 'rule = "true"\n[policy]\nupload = "signed"\n[[hmacUpload]]\nname = "signed"\n';
-
-function filesToml(extra = ''): string {
-  return `${testServerToml()}[files]
-secret = ${JSON.stringify(SECRET)}
-storeDir = "files"
-maxSize = "1 MB"
-minFreeDisk = "0"
-allowedExtensions = [".jpg", ".txt", ".bin", ".tar.gz"]
-${extra}`;
-}
-
-interface Answer {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly text: string;
-}
-
-interface Put {
-  readonly method?: string;
-  readonly body?: Buffer;
-  readonly headers?: Record<string, string>;
-  /** Send the headers only, then this many body bytes, then cut the connection. */
-  readonly cutAfter?: number;
-}
-
-class Client {
-  constructor(
-    readonly gateway: Gateway,
-    readonly ca: string,
-  ) {}
-
-  /** `rawPath` goes on the request line as is: no URL parser removes its dot segments. */
-  send(rawPath: string, put: Put = {}): Promise<Answer> {
-    const url = new URL(this.gateway.web.url);
-    const body = put.body ?? Buffer.alloc(0);
-    const headers: Record<string, string> = { 'content-length': String(body.length), ...put.headers };
-    // An empty value means: send no Content-Length at all.
-    if (headers['content-length'] === '') delete headers['content-length'];
-    const options: RequestOptions = {
-      host: url.hostname,
-      port: url.port,
-      path: rawPath,
-      method: put.method ?? 'PUT',
-      ca: this.ca,
-      headers,
-      agent: false,
-    };
-    return new Promise((resolve, reject) => {
-      const req = request(options, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text: Buffer.concat(chunks).toString(),
-          }),
-        );
-      });
-      req.on('error', reject);
-      if (put.cutAfter !== undefined) {
-        req.flushHeaders();
-        req.write(body.subarray(0, put.cutAfter), () => {
-          setTimeout(() => {
-            req.destroy();
-            resolve({ status: 0, headers: {}, text: 'cut' });
-          }, 100);
-        });
-        return;
-      }
-      req.end(body);
-    });
-  }
-}
-
-/** The PUT URL an XMPP server hands out: Prosody's urlencode of each part, and the MAC. */
-function slot(
-  parts: string[],
-  size: number,
-  protocol: UploadProtocol = 'v',
-  type?: string,
-): { url: string; signed: string } {
-  const signed = parts.join('/');
-  const mac = macHex(SECRET, signedMessage(protocol, signed, size, type));
-  const encoded = parts.map((p) =>
-    encodeURIComponent(p).replace(/[!'()*]/gu, (c) => `%${c.charCodeAt(0).toString(16)}`),
-  );
-  return { url: `/upload/${encoded.join('/')}?${protocol}=${mac}`, signed };
-}
+import { startGateway, writeConfigDir } from '../helpers/gateway.js';
+import { Client, MANAGERS, filesToml, slot, type Put } from '../helpers/files-client.js';
 
 function allFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -154,6 +64,21 @@ describe('file server: PUT', () => {
       assert.equal(answer.status, 201, `${signed}: ${answer.text}`);
       assert.deepEqual(readFileSync(join(store, ...signed.split('/'))), c.body);
     }
+  });
+
+  it('stores identical uploads once, and records each in the catalog', async () => {
+    const bytes = Buffer.alloc(100_000, 'same');
+    const a = slot(['d1', 'a.bin'], bytes.length);
+    const b = slot(['d2', 'b.bin'], bytes.length);
+    assert.equal((await client.send(a.url, { body: bytes })).status, 201);
+    assert.equal((await client.send(b.url, { body: bytes })).status, 201);
+    const sa = statSync(join(store, 'd1', 'a.bin'));
+    const sb = statSync(join(store, 'd2', 'b.bin'));
+    assert.equal(sa.ino, sb.ino, 'one inode for both names');
+    const record = gateway.services.store.files.current('d2/b.bin');
+    assert.equal(record?.size, bytes.length);
+    assert.equal(record?.sha256, createHash('sha256').update(bytes).digest('hex'));
+    assert.equal(record?.contentType, 'application/octet-stream');
   });
 
   it('refuses a tampered size, type or MAC, and a missing MAC (403), storing nothing', async () => {
