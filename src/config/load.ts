@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { ConfigError, Issues, type ConfigIssue } from './issues.js';
+import { checkFilesAcrossFiles } from './files-cross-check.js';
 import { locateKey } from './locate.js';
 import { parseManagersConfig, type ManagersConfig } from './managers-config.js';
 import { parseServerConfig } from './server-config.js';
@@ -52,6 +53,10 @@ export function inspectConfig(dir: string): ConfigReport {
     managersFile.values === undefined
       ? undefined
       : parseManagersConfig(managersFile.values, managersIssues, lineOf);
+
+  if (managers !== undefined && serverIssues.list.length === 0) {
+    checkFilesAcrossFiles(managers.managers, server, managersIssues);
+  }
 
   const errors = [
     ...placed(serverIssues.list, serverFile.text),

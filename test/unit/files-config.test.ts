@@ -13,16 +13,16 @@ after(() => rmSync(temp, { recursive: true, force: true }));
 const MANAGERS = 'rule = "true"\n';
 
 let count = 0;
-function configDir(server: string): string {
+function configDir(server: string, managers = MANAGERS): string {
   const dir = join(temp, `c${count++}`);
   mkdirSync(dir);
-  writeFileSync(join(dir, 'managers.toml'), MANAGERS);
+  writeFileSync(join(dir, 'managers.toml'), managers);
   writeFileSync(join(dir, 'server.toml'), server);
   return dir;
 }
 
-function report(server: string): { errors: string[]; warnings: string[] } {
-  const r = inspectConfig(configDir(server));
+function report(server: string, managers = MANAGERS): { errors: string[]; warnings: string[] } {
+  const r = inspectConfig(configDir(server, managers));
   return { errors: r.errors.map(formatIssue), warnings: r.warnings.map(formatIssue) };
 }
 
@@ -180,5 +180,25 @@ addr = "18080"
     assert.deepEqual(errors, []);
     one(warnings, /^server\.toml:2: files\.secret: is shorter than 16 characters/u);
     one(warnings, /^server\.toml:3: files\.onScannerDown: has no effect without clamd$/u);
+  });
+});
+
+describe('[[hmacUpload]] against [files]', () => {
+  const signer = (extra = ''): string => `rule = "true"\n[[hmacUpload]]\nname = "signed"\n${extra}`;
+
+  it('needs a file server to sign for', () => {
+    one(
+      report('', signer()).errors,
+      /^managers\.toml:2: hmacUpload\[0\]: "signed" checks upload signatures, but server\.toml has no \[files\] table/u,
+    );
+  });
+
+  it('needs a secret of its own or [files] secret', () => {
+    one(
+      report('[files]\n', signer()).errors,
+      /^managers\.toml:\d+: hmacUpload\[0\]\.secret: is missing: "signed" needs the secret/u,
+    );
+    assert.deepEqual(report('[files]\nsecret = "a long enough secret"\n', signer()).errors, []);
+    assert.deepEqual(report('[files]\n', signer('secret = "a long enough secret"\n')).errors, []);
   });
 });

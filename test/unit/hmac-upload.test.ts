@@ -99,6 +99,7 @@ describe('hmacUpload configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pmproxy-hmac-'));
     after(() => rmSync(dir, { recursive: true, force: true }));
     mkdirSync(join(dir, 'c'));
+    writeFileSync(join(dir, 'c', 'server.toml'), `[files]\nsecret = "${FILES_SECRET}"\n`);
     writeFileSync(
       join(dir, 'c', 'managers.toml'),
       'rule = "campus"\n[policy]\nupload = "signed ∧ campus"\n[[rangeIPM]]\nname = "campus"\ncidr = "127.0.0.0/8"\n' +
@@ -124,6 +125,7 @@ describe('hmacUpload configuration', () => {
   it('without [policy] upload, the upload rule is the signature check alone (closed without one)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pmproxy-hmac-'));
     after(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'server.toml'), `[files]\nsecret = "${FILES_SECRET}"\n`);
     const rulesOf = (toml: string) => {
       writeFileSync(join(dir, 'managers.toml'), toml);
       const report = inspectConfig(dir);
