@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import compose from 'koa-compose';
-import { fileRoutes } from '../files/routes.js';
+import { fileRoutes, type FileRouteDeps } from '../files/routes.js';
 import type { Logger } from '../util/logger.js';
 import { jsonBodies } from './body.js';
 import { compatRoutes } from './compat/cmd-route.js';
@@ -15,6 +15,17 @@ import { sessionRoutes } from './routes/session-routes.js';
 import { statusRoutes } from './routes/status-routes.js';
 import { userRoutes } from './routes/user-routes.js';
 
+/** The file routes' view of the running gateway; the same on the HTTPS and the plain listener. */
+export function fileRouteDeps(deps: ApiDeps, log: Logger): FileRouteDeps {
+  return {
+    files: () => deps.config().server.files,
+    policy: () => deps.policy(),
+    now: () => deps.services.clock.now(),
+    records: deps.services.store.files,
+    log,
+  };
+}
+
 /** Clean paths of the web pages in `web/`: /login serves web/login.html. */
 const PAGES = new Set(['/login', '/status', '/admin']);
 
@@ -23,15 +34,7 @@ const PAGES = new Set(['/login', '/status', '/admin']);
  * `api` rule first), the PAC file, and clean paths for the pages the static handler serves.
  */
 export function mountApi(app: Koa, deps: ApiDeps, log: Logger): void {
-  app.use(
-    fileRoutes({
-      files: () => deps.config().server.files,
-      policy: () => deps.policy(),
-      now: () => deps.services.clock.now(),
-      records: deps.services.store.files,
-      log,
-    }),
-  );
+  app.use(fileRoutes(fileRouteDeps(deps, log)));
   app.use(async (ctx, next) => {
     // The pages load only their own scripts and styles; nothing may frame them.
     ctx.set('Content-Security-Policy', "default-src 'self'; frame-ancestors 'none'; base-uri 'none'");

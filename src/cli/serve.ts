@@ -54,6 +54,13 @@ export async function serve(configDir: string): Promise<number> {
   process.stdout.write(
     `pmproxy: web and API on ${gateway.web.url} (certificate SHA-256 ${gateway.web.fingerprint})\n`,
   );
+  const files = gateway.config.server.files;
+  if (files !== undefined) {
+    const plain = gateway.plainFiles === undefined ? '' : ` and ${gateway.plainFiles.url}${files.prefix}`;
+    process.stdout.write(
+      `pmproxy: file server at ${gateway.web.url}${files.prefix}${plain}, files in ${files.storeDir}\n`,
+    );
+  }
   process.stdout.write(`pmproxy: store ${gateway.config.server.store.path}, config ${gateway.config.dir}\n`);
 
   return stopped;

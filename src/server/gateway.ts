@@ -16,7 +16,9 @@ import { startWebServer, type WebServer } from './web-server.js';
 import { formatIssue } from '../config/issues.js';
 import type { UserDirectory } from '../users/types.js';
 import type { ApiDeps } from '../api/deps.js';
-import { mountApi } from '../api/app.js';
+import { fileRouteDeps, mountApi } from '../api/app.js';
+import { ExpiryJob } from '../files/expiry-job.js';
+import { startPlainFileServer, type PlainFileServer } from './plain-file-server.js';
 import { TokenSigner } from '../api/tokens.js';
 import { LoginLimiter } from '../api/login-limiter.js';
 
@@ -43,6 +45,9 @@ export class Gateway {
   #generation: Generation;
   #persistTimer: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
+  /** `[files.server]`: the file routes on plain HTTP, when configured. */
+  #plainFiles: PlainFileServer | undefined;
+  #expiry: ExpiryJob | undefined;
 
   private constructor(
     readonly services: Services,
@@ -116,6 +121,17 @@ export class Gateway {
       throw err;
     }
     started.gateway = running;
+    const filesServer = config.server.files?.server;
+    if (filesServer !== undefined) {
+      try {
+        running.#plainFiles = await startPlainFileServer(filesServer.addr, fileRouteDeps(api, log), log);
+      } catch (err) {
+        await running.stop(0);
+        throw err;
+      }
+    }
+    running.#expiry = new ExpiryJob(() => running.config.server.files, store.files, clock, log);
+    running.#expiry.start();
     running.#persistTimer = setInterval(() => running.persist(), config.server.api.persistInterval);
     running.#persistTimer.unref();
     return running;
@@ -136,6 +152,14 @@ export class Gateway {
   }
   get proxyAddress(): AddressInfo {
     return this.proxy.address();
+  }
+  /** The plain-HTTP file listener of `[files.server]`, when configured. */
+  get plainFiles(): PlainFileServer | undefined {
+    return this.#plainFiles;
+  }
+  /** Deletes files past `[files] ttl` now, as the periodic job does. */
+  expireFiles(): ReturnType<ExpiryJob['run']> {
+    return this.#expiry?.run() ?? [];
   }
 
   /** Writes consumption and session activity to the store. Never throws: a failed flush retries. */
@@ -196,7 +220,8 @@ export class Gateway {
   stop(graceMs = 10_000): Promise<void> {
     this.#stopping ??= (async () => {
       if (this.#persistTimer !== undefined) clearInterval(this.#persistTimer);
-      await Promise.all([this.proxy.close(graceMs), this.web.close()]);
+      this.#expiry?.stop();
+      await Promise.all([this.proxy.close(graceMs), this.web.close(), this.#plainFiles?.close()]);
       this.persist();
       await closeManagers(this.#generation.managers);
       this.services.store.close();

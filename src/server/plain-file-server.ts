@@ -1,0 +1,52 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import type { ListenAddress } from '../config/types.js';
+import { fileRoutes, type FileRouteDeps } from '../files/routes.js';
+import type { Logger } from '../util/logger.js';
+
+export interface PlainFileServer {
+  /** http://host:port as clients reach it. */
+  readonly url: string;
+  address(): AddressInfo;
+  close(): Promise<void>;
+}
+
+/**
+ * `[files.server]`: the file routes alone on plain HTTP, for a TLS-terminating front (nginx, a load
+ * balancer) or loopback clients. Nothing else of the API is reachable here.
+ */
+export async function startPlainFileServer(
+  addr: ListenAddress,
+  deps: FileRouteDeps,
+  log: Logger,
+): Promise<PlainFileServer> {
+  const app = new Koa();
+  app.on('error', (err: unknown) => {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    log.error('file request failed', { kind: 'files', err: String(err) });
+  });
+  app.use(fileRoutes(deps));
+  const handle = app.callback();
+  const server: Server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(addr.port, addr.host === '' ? undefined : addr.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = addr.host === '' || addr.host === '0.0.0.0' || addr.host === '::' ? 'localhost' : addr.host;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    address: () => address,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => resolve(), 2000).unref();
+      }),
+  };
+}
