@@ -77,6 +77,7 @@ async function putFile(ctx: Koa.Context, files: FileSettings, deps: FileRouteDep
       path: path.signed,
       size,
       query: new URLSearchParams(ctx.querystring),
+      signedBy: new Map(),
       ...(contentType === undefined ? {} : { contentType }),
     },
   };
