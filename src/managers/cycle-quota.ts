@@ -1,7 +1,8 @@
 import type { TableReader } from '../config/table-reader.js';
 import { anchorFromTomlDate, DEFAULT_CYCLE_ANCHOR, parseAnchor } from '../metering/cycle.js';
 import { formatDuration } from '../util/duration.js';
-import type { Services } from './types.js';
+import { formatSize } from '../util/size.js';
+import type { Meter, Services } from './types.js';
 
 /** `resetCycle` and `resetAnchor` of a quota table, read. */
 export interface ResetGrid {
@@ -15,16 +16,15 @@ export interface ResetGrid {
  * consumption of one account (a user, or for upQuota also an XMPP domain) in the current cycle,
  * setting and resetting it, and the cycle. The ledger keeps the counts, keyed by manager name.
  */
-export abstract class CycleQuota {
+export abstract class CycleQuota<C extends ResetGrid & { readonly name: string }> {
   readonly name: string;
 
   constructor(
-    name: string,
-    private readonly grid: ResetGrid,
+    readonly config: C,
     protected readonly services: Services,
   ) {
-    this.name = name;
-    services.consumption.register(name, { lengthMs: grid.resetCycleMs, anchor: grid.resetAnchor });
+    this.name = config.name;
+    services.consumption.register(config.name, { lengthMs: config.resetCycleMs, anchor: config.resetAnchor });
   }
 
   /** Bytes charged to `account` in the current cycle. */
@@ -46,11 +46,35 @@ export abstract class CycleQuota {
     return this.services.consumption.cycle(this.name);
   }
 
+  /**
+   * A meter charging `account` against `quota`, fixed for the meter's lifetime; the consumption is
+   * read live, shared by all meters of the account. charge() answers how many bytes fitted; with
+   * `recordAll` it records every byte even past the quota (a stored upload was used in full),
+   * otherwise only what fitted (a download flow is cut there).
+   */
+  protected meter(account: string, quota: number, recordAll: boolean): Meter {
+    const ledger = this.services.consumption;
+    const manager = this.name;
+    return {
+      manager,
+      user: account,
+      charge(bytes: number): number {
+        if (!(bytes > 0)) return 0;
+        const fits = Math.max(0, Math.min(bytes, quota - ledger.used(manager, account)));
+        ledger.add(manager, account, recordAll ? bytes : fits);
+        return fits;
+      },
+      describe(): string {
+        return `${formatSize(ledger.used(manager, account))} of ${formatSize(quota)}`;
+      },
+    };
+  }
+
   /** The cycle as `settings()` shows it. */
   protected cycleSettings(): { resetCycle: string; resetAnchor: string; nextReset: string } {
     return {
-      resetCycle: formatDuration(this.grid.resetCycleMs),
-      resetAnchor: this.grid.resetAnchor.toISOString(),
+      resetCycle: formatDuration(this.config.resetCycleMs),
+      resetAnchor: this.config.resetAnchor.toISOString(),
       nextReset: this.cycle().next.toISOString(),
     };
   }
@@ -71,10 +95,11 @@ export function readResetAnchor(table: TableReader, key = 'resetAnchor'): Date |
 
 /**
  * Reports a key written with the wrong case or name (`GroupQuota`, `userDB`) as unknown, naming the
- * right spelling, instead of the bare "unknown key" that `done()` would give.
+ * right spelling, instead of the bare "unknown key" that `done()` would give. True when it was.
  */
-export function misspelled(table: TableReader, written: string, right: string): void {
-  if (!table.has(written)) return;
+export function misspelled(table: TableReader, written: string, right: string): boolean {
+  if (!table.has(written)) return false;
   table.raw(written);
   table.issues.add(table.keyPath(written), `unknown key (the key is spelled ${right})`);
+  return true;
 }

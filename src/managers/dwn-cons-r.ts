@@ -4,7 +4,7 @@ import { CycleQuota, misspelled, readResetAnchor, type ResetGrid } from './cycle
 import { userOf } from './identity.js';
 import { formatSizes, readGroupSizes, sumOverGroups } from './group-sizes.js';
 import { checkUserDBName } from './user-db-check.js';
-import type { KnownNames, Manager, ManagerKind, Meter, RequestContext, Services, Verdict } from './types.js';
+import type { KnownNames, Manager, ManagerKind, RequestContext, Services, Verdict } from './types.js';
 
 export interface DwnConsRConfig extends ResetGrid {
   readonly name: string;
@@ -19,15 +19,8 @@ export interface DwnConsRConfig extends ResetGrid {
  * reset cycle. While room remains it answers true and meters the flow; every byte delivered is
  * charged to the shared ledger, and the flow is cut the moment the quota is reached.
  */
-export class DownloadQuotaManager extends CycleQuota implements Manager {
+export class DownloadQuotaManager extends CycleQuota<DwnConsRConfig> implements Manager {
   readonly kind = 'dwnConsR';
-
-  constructor(
-    readonly config: DwnConsRConfig,
-    services: Services,
-  ) {
-    super(config.name, config, services);
-  }
 
   test(ctx: RequestContext): Verdict | Promise<Verdict> {
     const user = userOf(ctx, this.config.userDBN, this.services);
@@ -65,30 +58,10 @@ export class DownloadQuotaManager extends CycleQuota implements Manager {
         reason: `quota exhausted: ${formatSize(used)} of ${formatSize(quota)} used`,
       };
     }
-    const effect = { kind: 'meter', meter: this.#meter(user, quota) } as const;
+    const effect = { kind: 'meter', meter: this.meter(user, quota, false) } as const;
     // Said only where a person reads it (discovery, status): the proxy's hot path skips the formatting.
     if (ctx.surface === 'proxy') return { match: true, effect };
     return { match: true, effect, reason: `${user}: ${formatSize(used)} of ${formatSize(quota)} used` };
-  }
-
-  /** The quota is fixed for the flow's lifetime; the consumption is read live, shared by all flows. */
-  #meter(user: string, quota: number): Meter {
-    const ledger = this.services.consumption;
-    const manager = this.name;
-    return {
-      manager,
-      user,
-      charge(bytes: number): number {
-        if (!(bytes > 0)) return 0;
-        const room = quota - ledger.used(manager, user);
-        const fits = room <= 0 ? 0 : Math.min(bytes, room);
-        ledger.add(manager, user, fits);
-        return fits;
-      },
-      describe(): string {
-        return `${formatSize(ledger.used(manager, user))} of ${formatSize(quota)}`;
-      },
-    };
   }
 }
 

@@ -9,7 +9,6 @@ import type {
   KnownNames,
   Manager,
   ManagerKind,
-  Meter,
   RequestContext,
   Services,
   UploadRequest,
@@ -49,17 +48,12 @@ export function domainAccount(domain: string): string {
  *
  * The route's contract: a yes carries `{ kind: 'meter', meter }` (in Decision.meters); once the
  * upload is stored in full, the route calls `meter.charge(size)` once. Nothing is charged for an
- * upload that fails or is refused later (409, 413, 507, a short body).
+ * upload that fails or is refused later (409, 413, 507, a short body). charge() records every
+ * byte, even past the quota (two uploads judged before either is stored both fit alone): the file
+ * is stored, so the room was used, and the next upload is refused.
  */
-export class UploadQuotaManager extends CycleQuota implements Manager {
+export class UploadQuotaManager extends CycleQuota<UpQuotaConfig> implements Manager {
   readonly kind = 'upQuota';
-
-  constructor(
-    readonly config: UpQuotaConfig,
-    services: Services,
-  ) {
-    super(config.name, config, services);
-  }
 
   test(ctx: RequestContext): Verdict | Promise<Verdict> {
     const upload = ctx.upload;
@@ -139,31 +133,8 @@ export class UploadQuotaManager extends CycleQuota implements Manager {
         reason: `quota reached: ${state}, ${formatSize(upload.size)} more asked (${account})`,
       };
     }
-    const effect = { kind: 'meter', meter: this.#meter(account, quota) } as const;
+    const effect = { kind: 'meter', meter: this.meter(account, quota, true) } as const;
     return { match: true, effect, reason: `${account}: ${state}` };
-  }
-
-  /**
-   * Charges stored uploads. Every byte is recorded, even past the quota (two uploads judged at the
-   * same time both fit alone): the file is stored, so it was used, and the next upload is refused.
-   * The answer still says how many bytes fitted, as Meter asks.
-   */
-  #meter(account: string, quota: number): Meter {
-    const ledger = this.services.consumption;
-    const manager = this.name;
-    return {
-      manager,
-      user: account,
-      charge(bytes: number): number {
-        if (!(bytes > 0)) return 0;
-        const room = Math.max(0, quota - ledger.used(manager, account));
-        ledger.add(manager, account, bytes);
-        return Math.min(bytes, room);
-      },
-      describe(): string {
-        return `${formatSize(ledger.used(manager, account))} of ${formatSize(quota)}`;
-      },
-    };
   }
 }
 
@@ -174,8 +145,11 @@ export const upQuota: ManagerKind<UpQuotaConfig> = {
     const name = table.string('name', { required: true, nonEmpty: true });
     const resetCycleMs = table.duration('resetCycle', { required: true, positive: true });
     const domainQuota = readGroupSizes(table, 'domainQuota', { required: false, keyOf: parseXmppDomain });
-    misspelled(table, 'userDB', 'userDBN');
-    misspelled(table, 'GroupQuota', 'groupQuota');
+    // Both checked (not ||), so each wrong spelling is reported.
+    const wrongSpelling = [
+      misspelled(table, 'userDB', 'userDBN'),
+      misspelled(table, 'GroupQuota', 'groupQuota'),
+    ];
     const userDBN = table.string('userDBN', { nonEmpty: true });
     const groupQuota = readGroupSizes(table, 'groupQuota', { required: false });
     const resetAnchor = readResetAnchor(table);
@@ -186,6 +160,7 @@ export const upQuota: ManagerKind<UpQuotaConfig> = {
       resetCycleMs === undefined ||
       resetAnchor === undefined ||
       !counted ||
+      wrongSpelling.includes(true) ||
       (table.has('domainQuota') && domainQuota === undefined) ||
       (table.has('userDBN') && userDBN === undefined) ||
       (table.has('groupQuota') && groupQuota === undefined)
