@@ -58,6 +58,7 @@ export async function putSignedFile(
       path: path.signed,
       size,
       query: new URLSearchParams(ctx.querystring),
+      signedBy: new Map(),
       ...(contentType === undefined ? {} : { contentType }),
     },
   };
@@ -114,9 +115,10 @@ export async function putSignedFile(
   ctx.status = 201;
 }
 
-/** Who a signed upload is recorded as: the XMPP domain whose server signed it. */
+/** Who a signed upload is recorded as: the XMPP domain whose server signed it (`xmpp:<domain>`). */
 function uploaderOf(rctx: RequestContext): string {
-  return `xmpp:${rctx.clientIp}`;
+  const domains = [...new Set(rctx.upload?.signedBy.values() ?? [])];
+  return domains.length > 0 ? domains.map((d) => `xmpp:${d}`).join(' ') : `address:${rctx.clientIp}`;
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -6,6 +6,7 @@ import {
   type UploadProtocol,
 } from '../files/signature.js';
 import type { Manager, ManagerKind, RequestContext, Services, Verdict } from './types.js';
+import { parseXmppDomain } from './xmpp-domain.js';
 
 /**
  * `[[hmacUpload]]`: the XMPP external-upload signature check as a manager, so the upload rule can
@@ -17,6 +18,11 @@ export interface HmacUploadConfig {
   readonly secret?: string;
   /** Strongest first. */
   readonly protocols: readonly UploadProtocol[];
+  /**
+   * The XMPP domain whose server holds this secret (normalized), which an upQuota may charge for
+   * the uploads this manager verifies. undefined: the manager's name, when that is a domain name.
+   */
+  readonly domain?: string;
 }
 
 /** Secrets shorter than this can be found offline from one signed URL. */
@@ -35,15 +41,31 @@ export const hmacUpload: ManagerKind<HmacUploadConfig> = {
       );
     }
     const protocols = readProtocols(table);
+    const domain = readDomain(table);
     table.done();
-    if (name === undefined || protocols === undefined) return undefined;
-    return secret === undefined ? { name, protocols } : { name, secret, protocols };
+    if (name === undefined || protocols === undefined || domain === null) return undefined;
+    return {
+      name,
+      ...(secret === undefined ? {} : { secret }),
+      protocols,
+      ...(domain === undefined ? {} : { domain }),
+    };
   },
 
   create(config: HmacUploadConfig, services: Services): Manager {
     return new HmacUpload(config, config.secret ?? services.filesSecret);
   },
 };
+
+/** The `domain` key, normalized; undefined when absent, null when wrong (already reported). */
+function readDomain(table: TableReader): string | undefined | null {
+  const text = table.string('domain', { nonEmpty: true });
+  if (text === undefined) return table.has('domain') ? null : undefined;
+  const domain = parseXmppDomain(text);
+  if (typeof domain === 'string') return domain;
+  table.issues.add(table.keyPath('domain'), domain.error);
+  return null;
+}
 
 function readProtocols(table: TableReader): UploadProtocol[] | undefined {
   const list = table.stringList('protocols', { allowSingle: true });
@@ -70,6 +92,8 @@ function readProtocols(table: TableReader): UploadProtocol[] | undefined {
 export class HmacUpload implements Manager {
   readonly kind = 'hmacUpload';
   readonly name: string;
+  /** What a verified upload records in `signedBy`; a name that is no domain is kept as written. */
+  readonly domain: string;
 
   constructor(
     readonly config: HmacUploadConfig,
@@ -77,6 +101,8 @@ export class HmacUpload implements Manager {
     readonly secret: string | undefined,
   ) {
     this.name = config.name;
+    const fromName = parseXmppDomain(config.name);
+    this.domain = config.domain ?? (typeof fromName === 'string' ? fromName : config.name);
   }
 
   test(ctx: RequestContext): Verdict {
@@ -95,8 +121,10 @@ export class HmacUpload implements Manager {
       this.secret,
       this.config.protocols,
     );
-    if (result.ok) return { match: true, reason: `signed with ${result.protocol}` };
-    return { match: false, reason: result.reason };
+    if (!result.ok) return { match: false, reason: result.reason };
+    // Recorded only once verified: an upQuota after this manager charges whom the secret vouches for.
+    upload.signedBy.set(this.name, this.domain);
+    return { match: true, reason: `signed with ${result.protocol} for ${this.domain}` };
   }
 
   settings(): Record<string, unknown> {
@@ -109,6 +137,7 @@ export class HmacUpload implements Manager {
             ? 'its own'
             : 'from [files] of server.toml',
       protocols: [...this.config.protocols],
+      domain: this.domain,
     };
   }
 }

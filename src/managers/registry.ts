@@ -10,6 +10,7 @@ import { bwConsR } from './bw-cons-r.js';
 import { netIface } from './net-iface.js';
 import { parentProxy } from './parent-proxy.js';
 import { hmacUpload } from './hmac-upload.js';
+import { upQuota } from './up-quota.js';
 
 /**
  * Every manager kind managers.toml may name, as an array of tables (`[[rangeIPM]]`). Adding a kind
@@ -27,6 +28,7 @@ export const managerKinds: readonly ManagerKind<unknown>[] = [
   netIface,
   parentProxy,
   hmacUpload,
+  upQuota,
 ];
 
 const byName = new Map(managerKinds.map((kind) => [kind.kind, kind]));

@@ -47,6 +47,12 @@ export interface UploadRequest {
   readonly contentType?: string;
   /** The PUT URL's query string, which carries the signature (`?v=`, `?v2=`, `?token=`). */
   readonly query: URLSearchParams;
+  /**
+   * Who vouched for this upload, filled during evaluation like `users`: each reached hmacUpload
+   * whose signature verified adds its name → the XMPP domain it signs for, so a later upQuota
+   * charges that domain. The surface gives it empty.
+   */
+  readonly signedBy: Map<string, string>;
 }
 
 /** The effect of a metering or routing manager that evaluation reached. */

@@ -41,7 +41,7 @@ function make(values: Record<string, string | string[]>, filesSecret?: string): 
 }
 
 function upload(path: string, size: number, query: string, contentType?: string): UploadRequest {
-  const base = { path, size, query: new URLSearchParams(query) };
+  const base = { path, size, query: new URLSearchParams(query), signedBy: new Map<string, string>() };
   return contentType === undefined ? base : { ...base, contentType };
 }
 
@@ -87,6 +87,30 @@ describe('hmacUpload configuration', () => {
     assert.deepEqual(parse({ name: 's', protocols: [] }).errors, [
       'hmacUpload[0].protocols: must name at least one protocol',
     ]);
+  });
+
+  it('takes the XMPP domain it signs for, normalized, and refuses what is no domain', () => {
+    assert.deepEqual(parse({ name: 'prosody', domain: 'Chat.Example.org.' }).config, {
+      name: 'prosody',
+      protocols: ['v2', 'token', 'v'],
+      domain: 'chat.example.org',
+    });
+    assert.equal(parse({ name: 'p', domain: 'bücher.example' }).config?.domain, 'xn--bcher-kva.example');
+    for (const [domain, problem] of [
+      [
+        'chat example.org',
+        '"chat example.org" is not a domain name (an XMPP domain such as "chat.example.org")',
+      ],
+      [
+        '*.example.org',
+        '"*.example.org" is a pattern; write the one XMPP domain, such as "chat.example.org"',
+      ],
+      ['', 'must not be empty'],
+    ] as const) {
+      const { config, errors } = parse({ name: 'p', domain });
+      assert.equal(config, undefined, domain);
+      assert.deepEqual(errors, [`hmacUpload[0].domain: ${problem}`]);
+    }
   });
 
   it('warns about a short secret', () => {
@@ -150,11 +174,11 @@ describe('hmacUpload decisions', () => {
     const fromFiles = make({ name: 'signed' }, FILES_SECRET);
     assert.deepEqual(ask(fromFiles, upload(PATH, 23456, `v=${sign(FILES_SECRET, 'v')}`)), {
       match: true,
-      reason: 'signed with v',
+      reason: 'signed with v for signed',
     });
     const own = make({ name: 'signed', secret: OWN_SECRET }, FILES_SECRET);
     const v2 = upload(PATH, 23456, `v2=${sign(OWN_SECRET, 'v2', 'image/jpeg')}`, 'image/jpeg');
-    assert.deepEqual(ask(own, v2), { match: true, reason: 'signed with v2' });
+    assert.deepEqual(ask(own, v2), { match: true, reason: 'signed with v2 for signed' });
     assert.equal(ask(own, upload(PATH, 23456, `v=${sign(FILES_SECRET, 'v')}`)).match, false);
   });
 
@@ -177,6 +201,7 @@ describe('hmacUpload decisions', () => {
       name: 'signed',
       secret: 'none: every upload is refused',
       protocols: ['v2', 'token', 'v'],
+      domain: 'signed',
     });
     const own = make({ name: 'signed', secret: OWN_SECRET });
     assert.equal(own.settings()['secret'], 'its own');
@@ -188,5 +213,60 @@ describe('hmacUpload decisions', () => {
     const signed = make({ name: 'signed' }, FILES_SECRET);
     assert.deepEqual(ask(signed, undefined, 'proxy'), { match: false, reason: 'not a signed upload' });
     assert.equal(ask(signed, undefined, 'discover').match, undefined);
+  });
+});
+
+describe('hmacUpload records who signed (signedBy), for an upQuota after it', () => {
+  // The research vectors T3 (v) and T4 (v2), with their MACs as published, not recomputed here.
+  const T3_MAC = '101b144f0bb522d8fee931e4460830cf5d16895daf7cfbbc5c85ee1db0a3d8ab';
+  const T4_MAC = 'c0e6ae3bb20a20e1a454b078ce91d81b3f9783bab27d5b84da4993802ae8cad2';
+
+  it('adds its name → its domain when the signature verifies (T3, T4)', () => {
+    const prosody = make({ name: 'prosody', secret: OWN_SECRET, domain: 'chat.example.org' });
+    const t3 = upload(PATH, 23456, `v=${T3_MAC}`);
+    assert.equal(ask(prosody, t3).match, true);
+    assert.deepEqual([...t3.signedBy], [['prosody', 'chat.example.org']]);
+    const t4 = upload(PATH, 23456, `v2=${T4_MAC}`, 'image/jpeg');
+    assert.deepEqual(ask(prosody, t4), { match: true, reason: 'signed with v2 for chat.example.org' });
+    assert.deepEqual([...t4.signedBy], [['prosody', 'chat.example.org']]);
+  });
+
+  it('defaults the domain to its name', () => {
+    const named = make({ name: 'Chat.Example.org', secret: OWN_SECRET });
+    const t3 = upload(PATH, 23456, `v=${T3_MAC}`);
+    assert.equal(ask(named, t3).match, true);
+    assert.deepEqual([...t3.signedBy], [['Chat.Example.org', 'chat.example.org']]);
+  });
+
+  it('adds nothing when the signature does not verify', () => {
+    const prosody = make({ name: 'prosody', secret: OWN_SECRET, domain: 'chat.example.org' });
+    const cases = [
+      upload(PATH, 23457, `v=${T3_MAC}`), // one byte more than signed
+      upload(PATH, 23456, `v2=${T4_MAC}`, 'image/png'), // another type than signed
+      upload(PATH, 23456, ''), // no signature
+      upload(PATH, 23456, `v=${T3_MAC}&v=${T3_MAC}`), // given twice
+    ];
+    for (const up of cases) {
+      assert.equal(ask(prosody, up).match, false);
+      assert.equal(up.signedBy.size, 0);
+    }
+    const otherSecret = make({ name: 'other', secret: 'another secret, long enough', domain: 'b.example' });
+    const t3 = upload(PATH, 23456, `v=${T3_MAC}`);
+    assert.equal(ask(otherSecret, t3).match, false);
+    assert.equal(t3.signedBy.size, 0);
+  });
+
+  it('leaves what an earlier signer recorded, and adds itself beside it', () => {
+    const prosody = make({ name: 'prosody', secret: OWN_SECRET, domain: 'chat.example.org' });
+    const up = upload(PATH, 23456, `v=${T3_MAC}`);
+    up.signedBy.set('ejabberd', 'xmpp.example.net');
+    assert.equal(ask(prosody, up).match, true);
+    assert.deepEqual(
+      [...up.signedBy],
+      [
+        ['ejabberd', 'xmpp.example.net'],
+        ['prosody', 'chat.example.org'],
+      ],
+    );
   });
 });
