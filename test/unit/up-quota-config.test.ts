@@ -184,6 +184,7 @@ d.example = "1 GB"
   it('loads in managers.toml behind the signature check of [policy] upload', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pmproxy-upquota-'));
     after(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'server.toml'), '[files]\nsecret = "the secret of [files], long enough"\n');
     writeFileSync(
       join(dir, 'managers.toml'),
       'rule = "true"\n[policy]\nupload = "prosody ∧ room"\n' +
