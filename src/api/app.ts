@@ -6,7 +6,8 @@ import type { Logger } from '../util/logger.js';
 import { jsonBodies } from './body.js';
 import { compatRoutes } from './compat/cmd-route.js';
 import type { ApiDeps } from './deps.js';
-import { apiErrors } from './errors.js';
+import { authenticate } from './caller.js';
+import { ApiError, apiErrors } from './errors.js';
 import { requireRule } from './guards.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { discoverRoutes } from './routes/discover-routes.js';
@@ -22,6 +23,14 @@ export function fileRouteDeps(deps: ApiDeps, log: Logger): FileRouteDeps {
     policy: () => deps.policy(),
     now: () => deps.services.clock.now(),
     records: deps.services.store.files,
+    loggedInUser: async (ctx) => {
+      try {
+        return { ok: true, user: (await authenticate(ctx, deps)).claims.user };
+      } catch (err) {
+        if (err instanceof ApiError) return { ok: false, status: err.status, message: err.message };
+        throw err;
+      }
+    },
     log,
   };
 }

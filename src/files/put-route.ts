@@ -3,44 +3,42 @@ import { lstat, mkdir } from 'node:fs/promises';
 import type { FileSettings } from '../config/files-config.js';
 import type { RequestContext } from '../managers/types.js';
 import { normalizeClientIp } from '../proxy/request-target.js';
-import { refusals } from '../rules/trace.js';
 import { chargeAll } from '../proxy/metered-flow.js';
+import { refusals } from '../rules/trace.js';
 import { answer } from './answer.js';
 import { storedContentType } from './content-type.js';
-import { FileStore } from './file-store.js';
+import { FileStore, type UploadFacts } from './file-store.js';
 import { freeBytes } from './free-space.js';
 import { discard, receiveUpload } from './receive-upload.js';
 import type { FileRouteDeps } from './route-deps.js';
-import { hasAllowedExtension, resolveStoredPath } from './safe-path.js';
+import { hasAllowedExtension, resolveStoredPath, type StoredPath } from './safe-path.js';
 import { scanUpload } from './scan-upload.js';
 
 /**
- * First characters of a first path segment no signed upload may use: "." is the store's own
- * (temporary files, blobs), "~" is where authenticated API uploads keep each user's files.
+ * A first path segment starting with "~" is a user's own folder (`~alice/…`): uploads there are
+ * authenticated by an API token, not signed, and replace the file keeping older versions. The
+ * store's own folders start with "."; no upload reaches them.
  */
-export const RESERVED_FIRST = ['.', '~'];
+export const OWN_FOLDER = '~';
+const STORE_FOLDER = '.';
+
+/** Who is uploading, once the request has shown it. */
+type Uploader = { readonly kind: 'signed' } | { readonly kind: 'own'; readonly user: string };
 
 /**
- * A signed PUT (XMPP external upload). Everything that can be decided from the headers is decided
- * before a body byte is read: the upload rule, the extension, the size limit, an existing name and
- * free space. The body then goes to a temporary file, is scanned, and is linked into place.
+ * A PUT under the prefix. Everything that can be decided from the headers is decided before a body
+ * byte is read: the uploader, the upload rule, the extension, the size limit, an existing name (for
+ * signed slots) and free space. The body then goes to a temporary file, is scanned, and is linked
+ * into place: a signed slot only when the name is new, an own file as its newest version.
  */
-export async function putSignedFile(
-  ctx: Koa.Context,
-  files: FileSettings,
-  deps: FileRouteDeps,
-): Promise<void> {
+export async function putFile(ctx: Koa.Context, files: FileSettings, deps: FileRouteDeps): Promise<void> {
   const where = resolveStoredPath(ctx.path, files.prefix, files.storeDir);
   if (!where.ok) return answer(ctx, 400, `bad path: ${where.reason}`);
   const { path } = where;
   const first = path.segments[0] as string;
-  if (RESERVED_FIRST.some((c) => first.startsWith(c))) {
-    return answer(
-      ctx,
-      400,
-      `bad path: a first folder starting with ${RESERVED_FIRST.map((c) => `"${c}"`).join(' or ')}`,
-    );
-  }
+  if (first.startsWith(STORE_FOLDER)) return answer(ctx, 400, 'bad path: a first folder starting with "."');
+  const uploader = await uploaderOf(ctx, first, deps);
+  if ('status' in uploader) return answer(ctx, uploader.status, uploader.message);
 
   const length = ctx.get('Content-Length');
   // A chunked body cannot be checked against the signed size before it is read (research §1.2).
@@ -49,19 +47,7 @@ export async function putSignedFile(
   }
   const size = Number(length);
   const contentType = ctx.req.headers['content-type'];
-  const rctx: RequestContext = {
-    surface: 'upload',
-    clientIp: normalizeClientIp(ctx.req.socket.remoteAddress),
-    at: deps.now(),
-    users: new Map(),
-    upload: {
-      path: path.signed,
-      size,
-      query: new URLSearchParams(ctx.querystring),
-      signedBy: new Map(),
-      ...(contentType === undefined ? {} : { contentType }),
-    },
-  };
+  const rctx = uploadContext(ctx, deps, path, size, contentType);
   const decision = await deps.policy().decide('upload', rctx);
   if (!decision.allow) {
     const why = refusals(decision.trace).map((t) => `${t.name}: ${t.reason ?? 'no'}`);
@@ -78,10 +64,9 @@ export async function putSignedFile(
   }
   if (size > files.maxSize) return answer(ctx, 413, `larger than the limit of ${files.maxSize} bytes`);
   const store = new FileStore(files.storeDir, deps.records);
+  const replacing = store.records.current(path.signed) !== undefined || (await exists(path.file));
   // Checked again, atomically, when the file is linked into place; this spares reading the body.
-  if (store.records.current(path.signed) !== undefined || (await exists(path.file))) {
-    return answer(ctx, 409, 'a file of that name exists');
-  }
+  if (uploader.kind === 'signed' && replacing) return answer(ctx, 409, 'a file of that name exists');
   await mkdir(files.storeDir, { recursive: true });
   if ((await freeBytes(files.storeDir)) - size < files.minFreeDisk) {
     deps.log.warn('upload refused: the store is nearly full', { kind: 'files', storeDir: files.storeDir });
@@ -102,21 +87,65 @@ export async function putSignedFile(
   }
   if (scan.unscanned !== undefined) deps.log.warn(`upload stored unscanned: ${scan.unscanned}`, log);
 
-  const outcome = store.create(upload, {
+  const facts: UploadFacts = {
     path: path.signed,
     contentType: storedContentType(contentType),
-    uploader: uploaderOf(rctx),
+    uploader: uploader.kind === 'own' ? uploader.user : signerOf(rctx),
     uploadedAt: deps.now().getTime(),
-  });
-  if (outcome.kind === 'exists') return answer(ctx, 409, 'a file of that name exists');
+  };
+  if (uploader.kind === 'signed') {
+    if (store.create(upload, facts).kind === 'exists') return answer(ctx, 409, 'a file of that name exists');
+    ctx.status = 201;
+  } else {
+    const outcome = store.replace(upload, facts, files.maxVersions);
+    if (outcome.kind === 'conflict') return answer(ctx, 409, outcome.reason);
+    ctx.set('X-File-Version', String(outcome.record.version));
+    ctx.status = replacing ? 204 : 201;
+  }
   // The quotas the rule reached (upQuota) take the whole size once it is stored.
   chargeAll(decision.meters, size);
-  deps.log.info('upload stored', { ...log, sha256: upload.sha256 });
-  ctx.status = 201;
+  deps.log.info('upload stored', { ...log, sha256: upload.sha256, uploader: facts.uploader });
+}
+
+/** A signed slot, or a user's own folder with a token of that user. */
+async function uploaderOf(
+  ctx: Koa.Context,
+  first: string,
+  deps: FileRouteDeps,
+): Promise<Uploader | { status: number; message: string }> {
+  if (!first.startsWith(OWN_FOLDER)) return { kind: 'signed' };
+  const caller = await deps.loggedInUser(ctx);
+  if (!caller.ok) return { status: caller.status, message: caller.message };
+  if (first !== `${OWN_FOLDER}${caller.user}`) {
+    return { status: 403, message: `${caller.user} may upload only under ${OWN_FOLDER}${caller.user}/` };
+  }
+  return { kind: 'own', user: caller.user };
+}
+
+function uploadContext(
+  ctx: Koa.Context,
+  deps: FileRouteDeps,
+  path: StoredPath,
+  size: number,
+  contentType: string | undefined,
+): RequestContext {
+  return {
+    surface: 'upload',
+    clientIp: normalizeClientIp(ctx.req.socket.remoteAddress),
+    at: deps.now(),
+    users: new Map(),
+    upload: {
+      path: path.signed,
+      size,
+      query: new URLSearchParams(ctx.querystring),
+      signedBy: new Map(),
+      ...(contentType === undefined ? {} : { contentType }),
+    },
+  };
 }
 
 /** Who a signed upload is recorded as: the XMPP domain whose server signed it (`xmpp:<domain>`). */
-function uploaderOf(rctx: RequestContext): string {
+function signerOf(rctx: RequestContext): string {
   const domains = [...new Set(rctx.upload?.signedBy.values() ?? [])];
   return domains.length > 0 ? domains.map((d) => `xmpp:${d}`).join(' ') : `address:${rctx.clientIp}`;
 }

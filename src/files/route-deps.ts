@@ -1,3 +1,4 @@
+import type Koa from 'koa';
 import type { FileSettings } from '../config/files-config.js';
 import type { Policy } from '../rules/decision.js';
 import type { FileRecords } from '../store/file-records.js';
@@ -9,5 +10,11 @@ export interface FileRouteDeps {
   policy(): Policy;
   now(): Date;
   readonly records: FileRecords;
+  /** The user of the API token (or page cookie) the request carries, for uploads to a user's own folder. */
+  loggedInUser(ctx: Koa.Context): Promise<LoggedIn>;
   readonly log: Logger;
 }
+
+export type LoggedIn =
+  | { readonly ok: true; readonly user: string }
+  | { readonly ok: false; readonly status: number; readonly message: string };

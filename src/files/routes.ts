@@ -1,7 +1,7 @@
 import type Koa from 'koa';
 import { answer } from './answer.js';
 import { FILE_METHODS, setCors } from './cors.js';
-import { putSignedFile } from './put-route.js';
+import { putFile } from './put-route.js';
 import type { FileRouteDeps } from './route-deps.js';
 
 export type { FileRouteDeps };
@@ -24,7 +24,7 @@ export function fileRoutes(deps: FileRouteDeps): Koa.Middleware {
     ctx.set('Cache-Control', 'no-store');
     switch (ctx.method) {
       case 'PUT':
-        await putSignedFile(ctx, files, deps);
+        await putFile(ctx, files, deps);
         return;
       case 'OPTIONS':
         ctx.set('Allow', FILE_METHODS);
