@@ -5,10 +5,8 @@ import type { FileRecord, FileRecords } from '../store/file-records.js';
 import type { FileStore } from './file-store.js';
 import { resolveStoredPath, type PathResult } from './safe-path.js';
 
-/**
- * What the admin API routes and `pmproxy files` share: one view of a stored file, one listing and
- * one deletion, so both answer alike and check names alike.
- */
+// What the admin API routes and `pmproxy files` share: one view of a stored file, one listing and
+// one deletion, so both answer alike and check names alike.
 
 /** Listings are bounded: the catalog is read synchronously, in the server's event loop. */
 export const LIST_LIMIT = { default: 1000, max: 10_000 } as const;
