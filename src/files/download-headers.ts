@@ -40,15 +40,23 @@ export function dispositionHeader(contentType: string, name: string): string {
 }
 
 /**
- * The Content-Security-Policy of a download. `default-src 'none'` lets the document load nothing
- * and `sandbox` gives it an opaque origin with no script, forms, popups or plugins, so even a
- * rendered file could not act as this origin; `frame-ancestors 'none'` keeps it out of frames (XMPP
- * web clients embed uploads with <img>/<video>, which it does not affect). Browsers show an image
- * document whatever its CSP, but Chromium and Safari apply it to the media document they build for
- * a video or audio file, whose <video> then may not load its own URL: those get `media-src 'self'`.
+ * The Content-Security-Policy of a download. `default-src 'none'` lets the document load nothing,
+ * run no script and apply no style; `sandbox` adds an opaque origin and no forms, popups, plugins or
+ * top navigation, so even a rendered file could not act as this origin; `frame-ancestors 'none'`
+ * keeps it out of frames (XMPP web clients embed uploads with <img>/<video>, which it does not
+ * affect). Two kinds of file need more, as found in Chromium (test/integration/
+ * files-download-browser.test.ts): the image viewer styles its page inline (`style-src
+ * 'unsafe-inline'`, as raw.githubusercontent.com sends; an image document has no author markup to
+ * style), and the media document of an audio or video file loads the file again through its own
+ * <video>, which needs `media-src 'self'` and, since an opaque origin turns that load into a CORS
+ * request that fails, `sandbox allow-same-origin`: every other sandbox flag stays, and no script
+ * can run to use the origin (no allow-scripts, and script-src is 'none').
  */
 export function contentSecurityPolicy(contentType: string): string {
   const { type } = essence(contentType);
-  const media = type === 'audio' || type === 'video' ? " media-src 'self';" : '';
-  return `default-src 'none';${media} frame-ancestors 'none'; sandbox`;
+  if (type === 'audio' || type === 'video')
+    return "default-src 'none'; media-src 'self'; frame-ancestors 'none'; sandbox allow-same-origin";
+  if (shownInline(contentType) && type === 'image')
+    return "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox";
+  return "default-src 'none'; frame-ancestors 'none'; sandbox";
 }

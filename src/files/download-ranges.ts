@@ -36,7 +36,12 @@ export function chooseRanges(header: string, size: number): RangeChoice {
   if (equals === -1 || header.slice(0, equals).toLowerCase() !== 'bytes') return WHOLE;
   const specs = rangeSpecs(header.slice(equals + 1));
   if (specs === undefined) return WHOLE;
-  const parsed = parseRange(size, `bytes=${specs.join(',')}`, { combine: true });
+  // A suffix longer than the file means all of it (RFC 9110 §14.1.3); range-parser would compute a
+  // negative start and call it unsatisfiable.
+  const clipped = specs.map((spec) =>
+    spec.startsWith('-') ? `-${Math.min(Number(spec.slice(1)), size)}` : spec,
+  );
+  const parsed = parseRange(size, `bytes=${clipped.join(',')}`, { combine: true });
   if (parsed === -2) return WHOLE;
   if (parsed === -1) return { kind: 'unsatisfiable' };
   if (parsed.length > MAX_RANGES) return WHOLE;
