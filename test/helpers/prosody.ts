@@ -80,7 +80,8 @@ function prosodyConfig(setup: ProsodySetup, dir: string, c2sPort: number): strin
     `c2s_ports = { ${c2sPort} }`,
     'c2s_direct_tls_ports = { }',
     'legacy_ssl_ports = { }',
-    // No TLS on loopback: plain streams, and (SCRAM-SHA-1 or) PLAIN authentication over them.
+    // No TLS on loopback: plain streams. @xmpp/client then logs in with SCRAM-SHA-1; PLAIN stays
+    // allowed so that any other client could log in too.
     'c2s_require_encryption = false',
     'allow_unencrypted_plain_auth = true',
     'authentication = "internal_hashed"',
