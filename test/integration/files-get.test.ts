@@ -17,7 +17,10 @@ describe('file server: GET and HEAD through the route', () => {
   let photoLink: string;
 
   before(async () => {
-    ({ dir, cleanup } = writeConfigDir(MANAGERS, filesToml().replace(/^allowedExtensions = .*$/mu, 'allowedExtensions = []')));
+    ({ dir, cleanup } = writeConfigDir(
+      MANAGERS,
+      filesToml().replace(/^allowedExtensions = .*$/mu, 'allowedExtensions = []'),
+    ));
     gateway = await startGateway(dir);
     client = new Client(gateway, readFileSync(join(dir, 'cert.pem'), 'utf8'));
     const { url } = slot(['g', 'très cool.jpg'], photo.length, 'v2', 'image/jpeg');
