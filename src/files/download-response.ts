@@ -80,6 +80,8 @@ export async function sendDownload(
   if (etag === undefined) throw new TypeError(`not an entity tag: ${file.etag}`);
   const validators: Validators = { etag, modified: file.modified };
   const contentType = servedContentType(file.contentType);
+  // Worked out before the file is opened, so nothing can throw while a descriptor is unowned.
+  const disposition = dispositionHeader(contentType, file.name);
   // Safe on its own even if the caller set none of these (or set weaker ones).
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.set('Content-Security-Policy', contentSecurityPolicy(contentType));
@@ -119,7 +121,7 @@ export async function sendDownload(
   }
 
   setValidators(ctx, file);
-  ctx.set('Content-Disposition', dispositionHeader(contentType, file.name));
+  ctx.set('Content-Disposition', disposition);
   if (choice.kind === 'whole' && (ctx.method === 'HEAD' || size === 0)) {
     await handle.close();
     ctx.status = 200;

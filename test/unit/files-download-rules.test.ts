@@ -12,7 +12,7 @@ import {
   parseEntityTagList,
   parseHttpDate,
 } from '../../src/files/download-conditions.js';
-import { servedContentType, shownInline } from '../../src/files/download-headers.js';
+import { dispositionHeader, servedContentType, shownInline } from '../../src/files/download-headers.js';
 import { chooseRanges, MAX_RANGES } from '../../src/files/download-ranges.js';
 
 // The parts of sendDownload that need no socket: HTTP dates, entity-tag lists, the precondition
@@ -156,5 +156,12 @@ describe('served types', () => {
     assert.equal(servedContentType('text/plain; charset="utf-8"'), 'text/plain; charset="utf-8"');
     for (const bad of ['text', 'text/', '/plain', 'text/plain\r\nX: y', 'tëxt/plain', 'a b/c'])
       assert.equal(servedContentType(bad), 'application/octet-stream', bad);
+  });
+
+  it('names a file even when its name holds half a surrogate pair', () => {
+    assert.equal(
+      dispositionHeader('image/png', 'a\uD800b.png'),
+      'inline; filename="a?b.png"; filename*=UTF-8\'\'a%EF%BF%BDb.png',
+    );
   });
 });
