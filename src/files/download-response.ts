@@ -201,10 +201,16 @@ async function openFile(path: string): Promise<{ handle: FileHandle; size: numbe
  * rest are destroyed, so the file's descriptor is released.
  */
 function guardedBody(source: Readable, length: number, throughMeter?: ThroughMeter): Readable {
-  const metered = throughMeter === undefined ? source : throughMeter(source);
+  let metered: Readable;
+  try {
+    metered = throughMeter === undefined ? source : throughMeter(source);
+  } catch (err) {
+    source.destroy();
+    throw err;
+  }
   const guard = new LengthGuard(length);
   // A meter that pipes without forwarding errors would leave a read error unheard (and uncaught).
-  if (metered !== source) source.once('error', (err) => guard.destroy(err));
+  if (metered !== source) source.on('error', (err) => guard.destroy(err));
   pipeline(metered, guard, () => {
     // Errors reach koa through `guard`, which pipeline destroys with them.
   });

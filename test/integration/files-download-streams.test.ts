@@ -14,7 +14,7 @@ import {
 import http from 'node:http';
 import http2 from 'node:http2';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DownloadLengthError, type ThroughMeter } from '../../src/files/download-response.js';
 import { ask, startDownloadFixture, type DownloadFixture } from '../helpers/download-server.js';
@@ -159,10 +159,19 @@ describe('over HTTP/1.1', () => {
     }
   });
 
-  for (const range of [undefined, 'bytes=0-3999999,5000000-7999999']) {
-    it(`releases the file when the client leaves mid-body (${range ?? 'whole'})`, async () => {
+  const leaving: [label: string, range: string | undefined, piped: boolean][] = [
+    ['whole', undefined, false],
+    ['multipart', 'bytes=0-3999999,5000000-7999999', false],
+    // Stream.pipe does not destroy its source when the destination goes: sendDownload must.
+    ['through a meter that only pipes', undefined, true],
+  ];
+  for (const [label, range, piped] of leaving) {
+    it(`releases the file when the client leaves mid-body (${label})`, async () => {
       let body: Readable | undefined;
-      fixture.server.meter = (stream) => (body = stream);
+      fixture.server.meter = (stream) => {
+        body = stream;
+        return piped ? stream.pipe(new PassThrough()) : stream;
+      };
       try {
         const req = http.request({
           host: '127.0.0.1',
