@@ -66,7 +66,9 @@ export class DownloadLengthError extends Error {
  * (nosniff, a sandboxing CSP, inline only for images, audio, video and plain text). Range on HEAD is
  * ignored, as RFC 9110 §14.2 defines range handling for GET only; a HEAD shows the 200's headers.
  * `throughMeter`, when given, wraps every body stream. Throws for other methods: routing is the
- * caller's.
+ * caller's. Preconditions are judged from `file` before the file is opened (a 304 or 412 needs no
+ * descriptor); everything else opens it first, and answers 404 if it has gone. The CSP and nosniff
+ * set here replace the caller's; a caller must not loosen them afterwards.
  */
 export async function sendDownload(
   ctx: Koa.Context,
