@@ -84,7 +84,11 @@ export function verifyUploadSignature(
   }
   return matched
     ? { ok: true, protocol }
-    : { ok: false, protocol, reason: `"${protocol}" does not sign this path, size and type` };
+    : {
+        ok: false,
+        protocol,
+        reason: `"${protocol}" does not sign this path${protocol === 'v' ? ' and size' : ', size and type'}`,
+      };
 }
 
 /**

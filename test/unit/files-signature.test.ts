@@ -247,6 +247,12 @@ describe('upload signatures: several present, the strongest wins', () => {
       reason: '"v2" does not sign this path, size and type',
     });
     assert.deepEqual(check(t2, { v: '0'.repeat(64), v2: t2.mac }), { ok: true, protocol: 'v2' });
+    // v binds no type, and says so.
+    assert.deepEqual(check(t1, { v: '0'.repeat(64) }), {
+      ok: false,
+      protocol: 'v',
+      reason: '"v" does not sign this path and size',
+    });
   });
 
   it('v2 over token over v', () => {
