@@ -11,7 +11,10 @@ import { UNKNOWN_TYPE } from './content-type.js';
 import { DownloadMeter } from './download-meter.js';
 import { sendDownload, type DownloadFile, type ThroughMeter } from './download-response.js';
 import type { FileRouteDeps } from './route-deps.js';
-import { resolveStoredPath } from './safe-path.js';
+import { resolveStoredPath, type StoredPath } from './safe-path.js';
+import { FileStore } from './file-store.js';
+import { OWN_FOLDER } from './put-route.js';
+import type { FileRecord } from '../store/file-records.js';
 
 /**
  * GET and HEAD under the prefix: judged by the `download` rule (by default anyone holding the link),
@@ -41,12 +44,14 @@ export async function getFile(ctx: Koa.Context, files: FileSettings, deps: FileR
     );
   }
 
-  const found = await regularFile(path.file);
+  const chosen = await chooseVersion(ctx, files, deps, path);
+  if ('status' in chosen) return answer(ctx, chosen.status, chosen.message);
+  const found = await regularFile(chosen.disk);
   if (found === undefined) return answer(ctx, 404, 'no such file');
-  const record = deps.records.current(path.signed);
+  const { record } = chosen;
   const known = record !== undefined && record.size === found.size;
   const file: DownloadFile = {
-    path: path.file,
+    path: chosen.disk,
     size: found.size,
     modified: known ? new Date(record.uploadedAt) : found.mtime,
     contentType: known ? record.contentType : UNKNOWN_TYPE,
@@ -63,6 +68,35 @@ export async function getFile(ctx: Koa.Context, files: FileSettings, deps: FileR
       ? undefined
       : (body: Readable) => pipeline(body, new DownloadMeter(meters, decision.pacers), () => undefined);
   await sendDownload(ctx, file, through);
+}
+
+/**
+ * The current version, served from the name; or, with `?version=N`, an older version of a file in
+ * the caller's own folder, served from its blob (older versions are their owner's alone).
+ */
+async function chooseVersion(
+  ctx: Koa.Context,
+  files: FileSettings,
+  deps: FileRouteDeps,
+  path: StoredPath,
+): Promise<{ disk: string; record: FileRecord | undefined } | { status: number; message: string }> {
+  const asked = ctx.query['version'];
+  if (asked === undefined) return { disk: path.file, record: deps.records.current(path.signed) };
+  if (typeof asked !== 'string' || !/^[1-9]\d{0,9}$/u.test(asked)) {
+    return { status: 400, message: 'version must be one positive whole number' };
+  }
+  const first = path.segments[0] as string;
+  const caller = await deps.loggedInUser(ctx);
+  if (!caller.ok) return caller;
+  if (first !== `${OWN_FOLDER}${caller.user}`) {
+    return {
+      status: 403,
+      message: `older versions are for their owner: ${caller.user} may read only ${OWN_FOLDER}${caller.user}/`,
+    };
+  }
+  const record = deps.records.versions(path.signed).find((v) => v.version === Number(asked));
+  if (record === undefined) return { status: 404, message: `no version ${asked} of this file is kept` };
+  return { disk: new FileStore(files.storeDir, deps.records).blobOf(record.sha256), record };
 }
 
 /** The file's size and time when it is a regular file (not a folder, not a link). */

@@ -78,6 +78,18 @@ describe("file server: a user's own folder, with versions", () => {
         [2, 'alice', 9],
       ],
     );
+    const auth = { authorization: `Bearer ${aliceToken}` };
+    const older = await files.send('/upload/~alice/notes.txt?version=2', { method: 'GET', headers: auth });
+    assert.equal(older.status, 200);
+    assert.equal(older.text, 'version 2');
+    const pruned = await files.send('/upload/~alice/notes.txt?version=1', { method: 'GET', headers: auth });
+    assert.equal(pruned.status, 404);
+    const anonymous = await files.send('/upload/~alice/notes.txt?version=2', { method: 'GET' });
+    assert.equal(anonymous.status, 401);
+    const odd = await files.send('/upload/~alice/notes.txt?version=two', { method: 'GET', headers: auth });
+    assert.equal(odd.status, 400);
+    // Without ?version, anyone with the link gets the current one (the default download rule).
+    assert.equal((await files.send('/upload/~alice/notes.txt', { method: 'GET' })).text, 'version 4');
   });
 
   it('takes nothing from a token whose session has ended', async () => {
