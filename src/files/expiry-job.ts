@@ -1,10 +1,11 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileSettings } from '../config/files-config.js';
 import type { FileRecord, FileRecords } from '../store/file-records.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { FileStore } from './file-store.js';
+import { INCOMING_DIR } from './receive-upload.js';
 
 /** One JSON line per deleted file, in the store's own folder (no upload can reach "." names). */
 export const EXPIRY_REPORT = '.expiry-report.log';
@@ -29,8 +30,41 @@ export class ExpiryJob {
     private readonly log: Logger,
   ) {}
 
+  /** Schedules the job, after clearing what a previous run of the server left half uploaded. */
   start(): void {
+    this.#clearLeftovers();
     this.#schedule();
+  }
+
+  /**
+   * Temporary files older than this process are uploads a crash or kill cut short: no request of
+   * this process can be writing them. They were never visible; this only gives their space back.
+   */
+  #clearLeftovers(): void {
+    const files = this.files();
+    if (files === undefined) return;
+    const incoming = join(files.storeDir, INCOMING_DIR);
+    const startedAt = Date.now() - process.uptime() * 1000;
+    let names: string[];
+    try {
+      names = readdirSync(incoming);
+    } catch {
+      return;
+    }
+    let cleared = 0;
+    for (const name of names) {
+      const file = join(incoming, name);
+      try {
+        if (statSync(file).mtimeMs < startedAt) {
+          unlinkSync(file);
+          cleared++;
+        }
+      } catch {
+        // Gone already, or not ours to remove: nothing to give back.
+      }
+    }
+    if (cleared > 0)
+      this.log.info(`removed ${cleared} unfinished upload(s) left by an earlier run`, { kind: 'files' });
   }
 
   stop(): void {

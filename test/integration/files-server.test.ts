@@ -1,9 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { EXPIRY_REPORT } from '../../src/files/expiry-job.js';
+import { INCOMING_DIR } from '../../src/files/receive-upload.js';
 import type { Gateway } from '../../src/server/gateway.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { MANAGERS, filesToml, slot } from '../helpers/files-client.js';
@@ -49,11 +50,22 @@ describe('file server: [files.server] and expiry', () => {
       MANAGERS,
       filesToml('ttl = "24h"\n[files.server]\naddr = "127.0.0.1:0"\n'),
     ));
+    // What a crash in the middle of an upload leaves: a temporary file from before this process.
+    mkdirSync(join(dir, 'files', INCOMING_DIR), { recursive: true });
+    writeFileSync(leftover(), 'half an upload');
+    const yesterday = new Date(Date.now() - 86_400_000);
+    utimesSync(leftover(), yesterday, yesterday);
     gateway = await startGateway(dir, clock);
   });
   after(async () => {
     await gateway.stop();
     cleanup();
+  });
+
+  const leftover = (): string => join(dir, 'files', INCOMING_DIR, 'crashed.part');
+
+  it('clears the temporary files an earlier run left at start', () => {
+    assert.equal(existsSync(leftover()), false);
   });
 
   it('takes signed uploads on the plain listener, which serves nothing of the API', async () => {
