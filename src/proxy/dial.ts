@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { FLOW_HIGH_WATER_MARK } from './flow-buffer.js';
 import { SocksClient } from 'socks';
 import type { Route } from '../managers/types.js';
 import { BAD_PARENT, DIAL_TIMEOUT, PARENT_REFUSED, ProxyError } from './upstream-errors.js';
@@ -52,11 +53,13 @@ export function connectDirect(
   timeoutMs: number,
   allowHalfOpen = false,
 ): net.Socket {
-  const options: net.NetConnectOpts = {
+  // Node passes the stream options through to the socket; its typings do not list them.
+  const options: net.TcpNetConnectOpts & { writableHighWaterMark: number } = {
     host: endpoint.host,
     port: endpoint.port,
     allowHalfOpen,
     noDelay: true,
+    writableHighWaterMark: FLOW_HIGH_WATER_MARK,
   };
   if (localAddress !== undefined) options.localAddress = localAddress;
   const socket = net.connect(options);

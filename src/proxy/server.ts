@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { FLOW_HIGH_WATER_MARK } from './flow-buffer.js';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ListenAddress, ProxySettings } from '../config/types.js';
@@ -95,6 +96,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     requireHostHeader: false,
     joinDuplicateHeaders: false,
     noDelay: true,
+    highWaterMark: FLOW_HIGH_WATER_MARK,
     headersTimeout: readTimeout,
     requestTimeout: 0,
     keepAliveTimeout: settings.idleTimeout,
