@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClamdClient } from '../../src/files/clamd.js';
+import { freePort, startServiceProcess } from './service-process.js';
 
 /** Debian's clamav-daemon. Its own service never runs here: each test starts a private clamd. */
 export const CLAMD = '/usr/sbin/clamd';
@@ -63,19 +62,6 @@ export interface RunningClamd {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function waitExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 /**
  * Starts Debian's clamd in the foreground in a temporary directory: its own config file, local
  * socket, log and spool directory, and a database holding only the EICAR signatures. Resolves once
@@ -108,48 +94,16 @@ export async function startClamd(setup: ClamdSetup = {}): Promise<RunningClamd> 
   writeFileSync(configFile, `${config.join('\n')}\n`);
 
   const started = performance.now();
-  const child = spawn(CLAMD, ['--config-file', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (data: Buffer): void => {
-    output = (output + data.toString('utf8')).slice(-4000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let spawnError: Error | undefined;
-  child.once('error', (err) => (spawnError = err));
-  // A test run that dies without stopping it must not leave a clamd behind.
-  const orphaned = (): void => {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.once('exit', orphaned);
-
-  const stop = async (): Promise<void> => {
-    process.off('exit', orphaned);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGCONT'); // in case a test left it frozen
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await waitExit(child);
-      clearTimeout(killer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-
+  const service = startServiceProcess(CLAMD, ['--config-file', configFile], dir, (child) =>
+    // In case a test left it frozen.
+    child.kill('SIGCONT'),
+  );
   const client = new ClamdClient(socketPath, { connectTimeoutMs: 1000, timeoutMs: 5000 });
-  const deadline = started + 60_000;
-  for (;;) {
-    if (spawnError !== undefined || child.exitCode !== null || child.signalCode !== null) {
-      await stop();
-      throw new Error(`clamd did not start: ${spawnError?.message ?? 'it exited'}\n${output}`);
-    }
-    if (existsSync(socketPath) && (await client.ping()).up) break;
-    if (performance.now() > deadline) {
-      await stop();
-      throw new Error(`clamd did not answer PING within 60 s\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await service.waitUntil(
+    async () => existsSync(socketPath) && (await client.ping()).up,
+    60_000,
+    'answer PING',
+  );
 
   return {
     socketPath,
@@ -157,8 +111,8 @@ export async function startClamd(setup: ClamdSetup = {}): Promise<RunningClamd> 
     spoolDir,
     logFile,
     startupMs: Math.round(performance.now() - started),
-    signal: (signal) => void child.kill(signal),
-    exited: () => waitExit(child),
-    stop,
+    signal: (signal) => void service.child.kill(signal),
+    exited: service.exited,
+    stop: service.stop,
   };
 }

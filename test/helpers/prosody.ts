@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, startServiceProcess } from './service-process.js';
 
 /** Debian's prosody package: the launcher and its command-line tool. */
 export const PROSODY = '/usr/bin/prosody';
@@ -99,14 +100,6 @@ function prosodyConfig(setup: ProsodySetup, dir: string, c2sPort: number): strin
   return `${lines.join('\n')}\n`;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -129,11 +122,6 @@ function runCommand(command: string, args: string[]): Promise<{ code: number; ou
     child.once('error', reject);
     child.once('close', (code) => resolve({ code: code ?? -1, output }));
   });
-}
-
-function waitExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /**
@@ -166,54 +154,14 @@ export async function startProsody(setup: ProsodySetup): Promise<RunningProsody>
     throw err;
   }
 
-  const child = spawn(PROSODY, ['--config', configFile, '-F'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (data: Buffer): void => {
-    output = (output + data.toString('utf8')).slice(-4000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let spawnError: Error | undefined;
-  child.once('error', (err) => (spawnError = err));
-  // A test run that dies without stopping it must not leave a Prosody behind.
-  const orphaned = (): void => {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.once('exit', orphaned);
-
-  const stop = async (): Promise<void> => {
-    process.off('exit', orphaned);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await waitExit(child);
-      clearTimeout(killer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-
-  const deadline = performance.now() + 30_000;
-  for (;;) {
-    if (spawnError !== undefined || child.exitCode !== null || child.signalCode !== null) {
-      const log = logTail();
-      await stop();
-      throw new Error(`prosody did not start: ${spawnError?.message ?? 'it exited'}\n${output}\n${log}`);
-    }
-    if (await accepts(c2sPort)) break;
-    if (performance.now() > deadline) {
-      const log = logTail();
-      await stop();
-      throw new Error(`prosody did not listen on ${c2sPort} within 30 s\n${output}\n${log}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  const service = startServiceProcess(PROSODY, ['--config', configFile, '-F'], dir);
+  await service.waitUntil(() => accepts(c2sPort), 30_000, `listen on ${c2sPort}`, logTail);
 
   return {
     domain: setup.domain,
     service: `xmpp://127.0.0.1:${c2sPort}`,
-    pid: child.pid as number,
+    pid: service.child.pid as number,
     logTail,
-    stop,
+    stop: service.stop,
   };
 }
