@@ -11,6 +11,7 @@ import { ApiError, apiErrors } from './errors.js';
 import { requireRule } from './guards.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { discoverRoutes } from './routes/discover-routes.js';
+import { fileAdminRoutes } from './routes/file-admin-routes.js';
 import { pacRoute } from './routes/pac-route.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { statusRoutes } from './routes/status-routes.js';
@@ -56,6 +57,7 @@ export function mountApi(app: Koa, deps: ApiDeps, log: Logger): void {
   discoverRoutes(api, deps);
   statusRoutes(api, deps);
   adminRoutes(api, deps);
+  fileAdminRoutes(api, deps);
   userRoutes(api, deps);
   compatRoutes(api, deps);
   const judged = async (ctx: Koa.Context, next: Koa.Next): Promise<void> => {

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'not_admin'
   | 'csrf'
   | 'not_found'
+  | 'no_file_server'
   | 'method_not_allowed'
   | 'conflict'
   | 'too_large'

@@ -20,10 +20,14 @@ const USAGE = `usage: pmproxy [serve] [--config DIR]          run the gateway
        pmproxy session ls [--manager M]
        pmproxy session open USER IP [--manager M]
        pmproxy session close IP|USER [--manager M]
+       pmproxy files ls [--prefix P] [--json]   stored uploads, and the space they take
+       pmproxy files rm PATH...                 delete stored files, with all their versions
 
 DIR defaults to $PMPROXY_CONFIG, then ~/.config/pmproxy. Users for 'user' commands live in the
-configuration's [sqlDB]; quota and session commands work on the store the server uses, even while
-it runs (the server picks up changes at its next persist interval).`;
+configuration's [sqlDB]; quota, session and files commands work on the store the server uses, even
+while it runs (the server picks up quota and session changes at its next persist interval; files
+changes at once). files commands need [files] in server.toml; PATH is as stored, "/"-separated,
+without the [files] prefix.`;
 
 async function main(argv: string[]): Promise<number> {
   const command = argv[0] !== undefined && !argv[0].startsWith('-') ? argv[0] : 'serve';
@@ -44,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
     case 'user':
     case 'quota':
     case 'session':
+    case 'files':
       return runAdminCommand(command, rest);
     case 'help':
       process.stdout.write(`${USAGE}\n`);

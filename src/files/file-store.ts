@@ -192,7 +192,9 @@ function unlinkQuietly(file: string): boolean {
     unlinkSync(file);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    // ENOTDIR: a file sits where a folder of the path would be, so the name cannot exist either.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
     throw err;
   }
 }

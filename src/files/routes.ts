@@ -1,14 +1,15 @@
 import type Koa from 'koa';
 import { answer } from './answer.js';
 import { FILE_METHODS, setCors } from './cors.js';
+import { getFile } from './get-route.js';
 import { putFile } from './put-route.js';
 import type { FileRouteDeps } from './route-deps.js';
 
 export type { FileRouteDeps };
 
 /**
- * The file server's routes under `[files] prefix`. Only PUT exists so far; GET and HEAD fall
- * through (to a 404) until downloads are built.
+ * The file server's routes under `[files] prefix`: PUT uploads (signed slots, or a user's own
+ * folder), GET and HEAD downloads, OPTIONS for CORS preflights; 405 with Allow for the rest.
  */
 export function fileRoutes(deps: FileRouteDeps): Koa.Middleware {
   return async (ctx, next) => {
@@ -21,7 +22,12 @@ export function fileRoutes(deps: FileRouteDeps): Koa.Middleware {
     setCors(ctx, files.cors);
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
-    ctx.set('Cache-Control', 'no-store');
+    // Downloads may be cached but are checked each time (the rule may depend on who asks); a 304
+    // against the sha256 ETag is cheap. Nothing else is worth keeping.
+    ctx.set(
+      'Cache-Control',
+      ctx.method === 'GET' || ctx.method === 'HEAD' ? 'private, no-cache' : 'no-store',
+    );
     switch (ctx.method) {
       case 'PUT':
         await putFile(ctx, files, deps);
@@ -32,7 +38,7 @@ export function fileRoutes(deps: FileRouteDeps): Koa.Middleware {
         return;
       case 'GET':
       case 'HEAD':
-        await next();
+        await getFile(ctx, files, deps);
         return;
       default:
         ctx.set('Allow', FILE_METHODS);

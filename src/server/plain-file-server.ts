@@ -4,6 +4,7 @@ import Koa from 'koa';
 import type { ListenAddress } from '../config/types.js';
 import { fileRoutes, type FileRouteDeps } from '../files/routes.js';
 import type { Logger } from '../util/logger.js';
+import { isExpectedRequestEnd } from './request-errors.js';
 
 export interface PlainFileServer {
   /** http://host:port as clients reach it. */
@@ -23,8 +24,7 @@ export async function startPlainFileServer(
 ): Promise<PlainFileServer> {
   const app = new Koa();
   app.on('error', (err: unknown) => {
-    const code = (err as { code?: unknown } | null)?.code;
-    if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    if (isExpectedRequestEnd(err)) return;
     log.error('file request failed', { kind: 'files', err: String(err) });
   });
   app.use(fileRoutes(deps));

@@ -5,9 +5,12 @@ import { openAdminContext } from './context.js';
 import { userCommand } from './users.js';
 import { quotaCommand } from './quota.js';
 import { sessionCommand } from './sessions.js';
+import { filesCommand } from './files.js';
 
-/** `pmproxy user|quota|session …`: parses the shared flags, opens the store, runs, closes. */
-export async function runAdminCommand(area: 'user' | 'quota' | 'session', argv: string[]): Promise<number> {
+export type AdminArea = 'user' | 'quota' | 'session' | 'files';
+
+/** `pmproxy user|quota|session|files …`: parses the shared flags, opens the store, runs, closes. */
+export async function runAdminCommand(area: AdminArea, argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -19,6 +22,7 @@ export async function runAdminCommand(area: 'user' | 'quota' | 'session', argv: 
       name: { type: 'string' },
       'password-stdin': { type: 'boolean' },
       json: { type: 'boolean' },
+      prefix: { type: 'string' },
     },
   });
   const [verb, ...args] = positionals;
@@ -31,9 +35,11 @@ export async function runAdminCommand(area: 'user' | 'quota' | 'session', argv: 
       name: values.name,
       passwordStdin: values['password-stdin'] === true,
       json: values.json === true,
+      prefix: values.prefix,
     };
     if (area === 'user') return await userCommand(ctx, verb, args, flags);
     if (area === 'quota') return quotaCommand(ctx, verb, args, flags);
+    if (area === 'files') return filesCommand(ctx, verb, args, flags);
     return sessionCommand(ctx, verb, args, flags);
   } finally {
     ctx.close();
@@ -46,4 +52,6 @@ export interface AdminFlags {
   readonly name: string | undefined;
   readonly passwordStdin: boolean;
   readonly json: boolean;
+  /** `files ls --prefix`: paths starting with this text. */
+  readonly prefix: string | undefined;
 }
