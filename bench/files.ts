@@ -12,7 +12,13 @@ import { pipeline } from 'node:stream/promises';
 import { measureRoute, type RouteResult } from './lib/files-measure.js';
 import { FILES_USAGE, parseFilesOptions, type FilesBenchOptions } from './lib/files-options.js';
 import { filesReport, memoryVerdict } from './lib/files-report.js';
-import { ddRoute, nginxRoute, pmproxyRoute, type FileRoute } from './lib/files-routes.js';
+import {
+  ddRoute,
+  nginxRoute,
+  pmproxyRoute,
+  type FileRoute,
+  type PmproxyListener,
+} from './lib/files-routes.js';
 import {
   DD_DIR,
   FILES_DIR,
@@ -25,6 +31,7 @@ import {
 } from './lib/files-servers.js';
 import { WWW_DIR } from './lib/layout.js';
 import { MiB, prepareFiles } from './lib/origin.js';
+import { sha256CpuSecondsPerGiB } from './lib/files-transfers.js';
 import { pinningWorks, stop, stopAll, type Running } from './lib/processes.js';
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
@@ -70,8 +77,8 @@ async function measureAll(options: FilesBenchOptions, source: string): Promise<R
 
   const config = pmproxyFilesConfig();
   let pmproxy: Running | undefined;
-  const routes = [pmproxyRoute(context, config, false, () => pmproxy)];
-  if (options.https) routes.push(pmproxyRoute(context, config, true, () => pmproxy));
+  const listeners: PmproxyListener[] = options.https ? ['plain', 'https-h2', 'https-h1'] : ['plain'];
+  const routes = listeners.map((listener) => pmproxyRoute(context, config, listener, () => pmproxy));
   const missing = pmproxyMissing();
   try {
     if (missing !== undefined) throw new Error(missing);
@@ -122,8 +129,15 @@ async function main(): Promise<number> {
   // every store of this bench, and incompressible, so no layer gets it cheaper than real content.
   const source = join(WWW_DIR, await prepareFiles(options.sizeMiB));
   const results = await measureAll(options, source);
+  const hashCost = await sha256CpuSecondsPerGiB();
   const verdict = memoryVerdict(results, options.sizeMiB);
-  process.stdout.write(filesReport(results, verdict, { runs: options.runs, sizeLabel, cold: options.cold }));
+  const reportContext = {
+    runs: options.runs,
+    sizeLabel,
+    cold: options.cold,
+    sha256CpuSecondsPerGiB: hashCost,
+  };
+  process.stdout.write(filesReport(results, verdict, reportContext));
 
   const json = {
     started: started.toISOString(),
@@ -144,6 +158,7 @@ async function main(): Promise<number> {
     method: { ...options, bytes: options.sizeMiB * MiB, source },
     results,
     memory: verdict,
+    sha256CpuSecondsPerGiB: hashCost,
   };
   writeFileSync(FILES_RESULTS_FILE, `${JSON.stringify(json, null, 2)}\n`);
   say(`\nresults: ${FILES_RESULTS_FILE}`);

@@ -31,6 +31,12 @@ export interface UploadResult extends DirectionResult {
   readonly idleRssMiB: Summary | undefined;
   /** Highest VmRSS sampled during each upload minus the idle figure before it, in MiB. */
   readonly rssGrowthMiB: Summary | undefined;
+  /**
+   * The same for the uncounted first upload: on a server that has just started (pmproxy's plain
+   * route comes first) this is where its heap grows to its working size, from the true idle figure.
+   */
+  readonly warmupIdleRssMiB: number | undefined;
+  readonly warmupRssGrowthMiB: number | undefined;
 }
 
 export interface RouteResult {
@@ -91,6 +97,7 @@ export async function measureRoute(route: FileRoute, options: FileMeasureOptions
   const cpu = { up: [] as number[], down: [] as number[] };
   const idle: number[] = [];
   const growth: number[] = [];
+  let warmup: { idle: number; growth: number } | undefined;
   let downloads = route.download;
   const gib = options.bytes / GiB;
   say(`${route.name}: ${route.label}`);
@@ -127,6 +134,8 @@ export async function measureRoute(route: FileRoute, options: FileMeasureOptions
           idle.push(idleRss / MiB);
           growth.push(grown);
         }
+      } else if (idleRss !== undefined && grown !== undefined) {
+        warmup = { idle: idleRss / MiB, growth: grown };
       }
       if (downloads === undefined) return;
       if (options.cold) dropPageCache();
@@ -167,6 +176,8 @@ export async function measureRoute(route: FileRoute, options: FileMeasureOptions
       cpuSecondsPerGiB: summarize(cpu.up),
       idleRssMiB: summarize(idle),
       rssGrowthMiB: summarize(growth),
+      warmupIdleRssMiB: warmup?.idle,
+      warmupRssGrowthMiB: warmup?.growth,
     };
   }
   const downSpeed = summarize(speeds.down);

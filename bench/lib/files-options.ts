@@ -8,7 +8,7 @@ export interface FilesBenchOptions {
   readonly sizeMiB: number;
   /** Drop the page cache before every download (sync; echo 1 > /proc/sys/vm/drop_caches). */
   readonly cold: boolean;
-  /** Also measure pmproxy on its HTTPS API listener. */
+  /** Also measure pmproxy on its HTTPS API listener, with HTTP/2 and with HTTP/1.1. */
   readonly https: boolean;
 }
 
@@ -23,7 +23,7 @@ an upload; writes bench/out/files-results.json. See bench/README.md.
   --size SIZE      the file's size: 64M, 256MiB, 1G, 1GiB (default 1G; from 16M to 4G)
   --runs N         repeat each measurement N times (default 3, --quick 1)
   --cold           drop the page cache before every download (root only): reads come from the disk
-  --no-https       skip pmproxy's HTTPS listener
+  --no-https       skip pmproxy's HTTPS listener (measured with HTTP/2 and with HTTP/1.1)
   --no-build       do not run npm run build first (bench/files.sh)
 `;
 

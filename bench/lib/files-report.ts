@@ -17,23 +17,35 @@ const MIN_TELLING_MIB = 4 * FLAT_MEMORY_MIB;
 
 export interface MemoryVerdict {
   readonly flat: boolean;
-  /** The largest growth over the pmproxy routes' runs, in MiB. */
+  /** The largest growth over every upload pmproxy took, the uncounted first ones included, in MiB. */
   readonly peakGrowthMiB: number;
-  readonly idleRssMiB: number;
+  /** The first upload into the freshly started server: its idle VmRSS and its growth, in MiB. */
+  readonly freshIdleRssMiB: number | undefined;
+  readonly freshGrowthMiB: number | undefined;
+  /** The largest growth over the counted uploads (the server already warm), in MiB. */
+  readonly warmGrowthMiB: number | undefined;
   readonly thresholdMiB: number;
   /** Whether the file was large enough for the verdict to tell streaming from buffering. */
   readonly telling: boolean;
 }
 
 export function memoryVerdict(results: readonly RouteResult[], sizeMiB: number): MemoryVerdict | undefined {
-  const pmproxy = results.filter((r) => r.name.startsWith('pmproxy') && r.upload?.rssGrowthMiB !== undefined);
-  if (pmproxy.length === 0) return undefined;
-  const peakGrowthMiB = Math.max(...pmproxy.map((r) => r.upload!.rssGrowthMiB!.max));
-  const idleRssMiB = Math.min(...pmproxy.map((r) => r.upload!.idleRssMiB?.min ?? Infinity));
+  const uploads = results.filter((r) => r.name.startsWith('pmproxy')).flatMap((r) => r.upload ?? []);
+  const growths = uploads.flatMap((u) => [
+    ...(u.warmupRssGrowthMiB === undefined ? [] : [u.warmupRssGrowthMiB]),
+    ...(u.rssGrowthMiB?.runs ?? []),
+  ]);
+  if (growths.length === 0) return undefined;
+  const warm = uploads.flatMap((u) => u.rssGrowthMiB?.runs ?? []);
+  // The routes share one process, started just before the first of them.
+  const fresh = uploads[0];
+  const peakGrowthMiB = Math.max(...growths);
   return {
     flat: peakGrowthMiB < FLAT_MEMORY_MIB,
     peakGrowthMiB,
-    idleRssMiB,
+    freshIdleRssMiB: fresh?.warmupIdleRssMiB,
+    freshGrowthMiB: fresh?.warmupRssGrowthMiB,
+    warmGrowthMiB: warm.length === 0 ? undefined : Math.max(...warm),
     thresholdMiB: FLAT_MEMORY_MIB,
     telling: sizeMiB >= MIN_TELLING_MIB,
   };
@@ -43,6 +55,8 @@ export interface FilesReportContext {
   readonly runs: number;
   readonly sizeLabel: string;
   readonly cold: boolean;
+  /** Node's SHA-256 alone on the server core, CPU s/GiB. */
+  readonly sha256CpuSecondsPerGiB: number | undefined;
 }
 
 export function filesReport(
@@ -59,7 +73,7 @@ export function filesReport(
   section(
     `Upload of ${context.sizeLabel} (dd of=FILE, or curl -T to a PUT; ${runs})`,
     table(
-      ['route', 'MiB/s', '×dd', '×nginx', 'CPU s/GiB', '×nginx', 'RSS growth MiB'],
+      ['route', 'MiB/s', '×dd', '×nginx', 'CPU s/GiB', '×nginx', 'RSS growth MiB', '1st upload'],
       results
         .filter((r) => r.upload !== undefined)
         .map((r) => [
@@ -70,6 +84,7 @@ export function filesReport(
           cell(r.upload?.cpuSecondsPerGiB, 2),
           times(ratio(r.upload?.cpuSecondsPerGiB, nginx?.upload?.cpuSecondsPerGiB)),
           cell(r.upload?.rssGrowthMiB, 1),
+          r.upload?.warmupRssGrowthMiB === undefined ? '–' : r.upload.warmupRssGrowthMiB.toFixed(1),
         ]),
     ),
   );
@@ -93,15 +108,18 @@ export function filesReport(
     "  CPU s/GiB: the server process (user + system, from /proc), or dd's own; curl's is not counted.",
   );
   out.push(
-    "  RSS growth: the server's peak VmRSS during an upload (read every 100 ms) minus its VmRSS before.",
+    "  RSS growth: the server's peak VmRSS during an upload (read every 100 ms) minus its VmRSS before;",
+    '  "1st upload": the same for the uncounted warm-up upload (for pmproxy\'s first route, a fresh process).',
   );
 
   if (verdict !== undefined) {
-    const answer = verdict.flat ? 'yes' : 'NO';
+    const mib = (value: number | undefined) => (value === undefined ? '?' : value.toFixed(1));
     out.push(
       '',
-      `Memory flat during the upload: ${answer} — pmproxy grew by at most ${verdict.peakGrowthMiB.toFixed(1)} MiB ` +
-        `over ${verdict.idleRssMiB.toFixed(0)} MiB idle (flat: growth < ${verdict.thresholdMiB} MiB in every run)`,
+      `Memory flat during an upload: ${verdict.flat ? 'yes' : 'NO'} (flat: pmproxy's VmRSS grows by less than ` +
+        `${verdict.thresholdMiB} MiB during every upload)`,
+      `  first upload into the fresh server: +${mib(verdict.freshGrowthMiB)} MiB over ${mib(verdict.freshIdleRssMiB)} MiB idle; ` +
+        `later uploads: at most +${mib(verdict.warmGrowthMiB)} MiB`,
     );
     if (!verdict.telling) {
       out.push(

@@ -52,7 +52,7 @@ export function ddRoute(context: RouteContext, fsync: boolean): FileRoute {
 /** nginx's WebDAV PUT (a temporary file renamed into place) and its GET (sendfile). */
 export function nginxRoute(context: RouteContext, server: () => Running | undefined): FileRoute {
   const url = (name: string) => `http://${LOOPBACK}:${NGINX_PORT}/${name}`;
-  const curl = { insecure: false, maxSeconds: context.maxSeconds };
+  const curl = { flags: [], maxSeconds: context.maxSeconds };
   return {
     name: 'nginx',
     label: 'nginx (WebDAV PUT, sendfile GET)',
@@ -67,26 +67,40 @@ export function nginxRoute(context: RouteContext, server: () => Running | undefi
 /** The folder of the store the bench uploads into: `/upload/bench/<name>`. */
 const PMPROXY_FOLDER = 'bench';
 
+/** How the bench reaches pmproxy: its plain `[files.server]` listener, or the HTTPS API listener. */
+export type PmproxyListener = 'plain' | 'https-h2' | 'https-h1';
+
+const LISTENERS: Record<PmproxyListener, { readonly label: string; readonly curlFlags: readonly string[] }> =
+  {
+    plain: { label: 'pmproxy, plain [files.server]', curlFlags: [] },
+    // What browsers and curl choose over TLS when the server offers it (ALPN).
+    'https-h2': { label: 'pmproxy, HTTPS, HTTP/2', curlFlags: ['-k', '--http2'] },
+    'https-h1': { label: 'pmproxy, HTTPS, HTTP/1.1', curlFlags: ['-k', '--http1.1'] },
+  };
+
 /**
  * pmproxy's signed PUT (XMPP v1: HMAC-SHA-256 of "path size", as Prosody and ejabberd sign) and its
- * GET, on the plain `[files.server]` listener or on the HTTPS API listener.
+ * GET, on one of its listeners.
  */
 export function pmproxyRoute(
   context: RouteContext,
   config: PmproxyFilesConfig,
-  https: boolean,
+  listener: PmproxyListener,
   server: () => Running | undefined,
 ): FileRoute {
-  const base = https ? `https://${LOOPBACK}:${config.httpsPort}` : `http://${LOOPBACK}:${config.plainPort}`;
-  const curl = { insecure: https, maxSeconds: context.maxSeconds };
+  const base =
+    listener === 'plain'
+      ? `http://${LOOPBACK}:${config.plainPort}`
+      : `https://${LOOPBACK}:${config.httpsPort}`;
+  const curl = { flags: LISTENERS[listener].curlFlags, maxSeconds: context.maxSeconds };
   const downloadUrl = (name: string) => `${base}${config.prefix}${PMPROXY_FOLDER}/${name}`;
   const uploadUrl = (name: string) => {
     const signature = macHex(config.secret, signedMessage('v', `${PMPROXY_FOLDER}/${name}`, context.bytes));
     return `${downloadUrl(name)}?v=${signature}`;
   };
   return {
-    name: https ? 'pmproxy-https' : 'pmproxy',
-    label: https ? 'pmproxy, HTTPS API listener' : 'pmproxy, plain [files.server]',
+    name: listener === 'plain' ? 'pmproxy' : `pmproxy-${listener}`,
+    label: LISTENERS[listener].label,
     server,
     upload: (name) => curlUpload(context.source, uploadUrl(name), curl),
     download: (name) => curlDownload(downloadUrl(name), curl),

@@ -35,15 +35,13 @@ export async function dd(from: string, to: string, fsync: boolean, maxSeconds: n
 }
 
 export interface CurlOptions {
-  /** https:// with pmproxy's self-signed certificate. */
-  readonly insecure: boolean;
+  /** Such as -k (pmproxy's self-signed certificate) and the HTTP version. */
+  readonly flags: readonly string[];
   readonly maxSeconds: number;
 }
 
 function curlArgs(options: CurlOptions, format: string): string[] {
-  const args = ['-sS', '-o', '/dev/null', '--max-time', String(options.maxSeconds), '-w', format];
-  if (options.insecure) args.push('-k');
-  return args;
+  return ['-sS', '-o', '/dev/null', '--max-time', String(options.maxSeconds), '-w', format, ...options.flags];
 }
 
 function parseCurl(out: { code: number | string; stdout: string; stderr: string }): Transfer {
@@ -73,4 +71,25 @@ export async function curlDownload(url: string, options: CurlOptions): Promise<T
 /** `dd if=FILE of=/dev/null bs=1M`: the read baseline. */
 export function ddRead(file: string, maxSeconds: number): Promise<Transfer> {
   return dd(file, '/dev/null', false, maxSeconds);
+}
+
+/**
+ * Node's SHA-256 alone over 256 MiB of 64 KiB chunks, on the server core: the part of pmproxy's
+ * upload CPU that goes to the digest it records, which no stream tuning can remove.
+ */
+const HASH_SCRIPT = `
+const { createHash, randomBytes } = require('node:crypto');
+const chunk = randomBytes(65536);
+const hash = createHash('sha256');
+const before = process.cpuUsage();
+for (let i = 0; i < 4096; i++) hash.update(chunk);
+hash.digest();
+const used = process.cpuUsage(before);
+process.stdout.write(String(((used.user + used.system) / 1e6) * 4));
+`;
+
+export async function sha256CpuSecondsPerGiB(): Promise<number | undefined> {
+  const out = await runCaptured('sha256', PROXY_CORE, process.execPath, ['-e', HASH_SCRIPT], 60_000);
+  const seconds = Number(out.stdout.trim());
+  return out.code === 0 && Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
 }
