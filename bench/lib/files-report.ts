@@ -107,6 +107,11 @@ export function filesReport(
   out.push(
     "  CPU s/GiB: the server process (user + system, from /proc), or dd's own; curl's is not counted.",
   );
+  if (context.sha256CpuSecondsPerGiB !== undefined) {
+    out.push(
+      `  Of pmproxy's upload CPU, SHA-256 of the body alone takes ${context.sha256CpuSecondsPerGiB.toFixed(2)} s/GiB on that core (Node's crypto).`,
+    );
+  }
   out.push(
     "  RSS growth: the server's peak VmRSS during an upload (read every 100 ms) minus its VmRSS before;",
     '  "1st upload": the same for the uncounted warm-up upload (for pmproxy\'s first route, a fresh process).',
