@@ -34,9 +34,13 @@ export function shownInline(contentType: string): boolean {
   return type === 'text' && subtype === 'plain';
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 /** Content-Disposition with the file name, RFC 6266 / 8187 encoded (`filename*` when not ASCII). */
 export function dispositionHeader(contentType: string, name: string): string {
-  return contentDisposition(name, { type: shownInline(contentType) ? 'inline' : 'attachment' });
+  // encodeURIComponent, which builds filename*, throws on half a surrogate pair.
+  const wellFormed = name.replace(LONE_SURROGATE, '\uFFFD');
+  return contentDisposition(wellFormed, { type: shownInline(contentType) ? 'inline' : 'attachment' });
 }
 
 /**

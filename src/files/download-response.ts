@@ -66,7 +66,9 @@ export class DownloadLengthError extends Error {
  * (nosniff, a sandboxing CSP, inline only for images, audio, video and plain text). Range on HEAD is
  * ignored, as RFC 9110 §14.2 defines range handling for GET only; a HEAD shows the 200's headers.
  * `throughMeter`, when given, wraps every body stream. Throws for other methods: routing is the
- * caller's.
+ * caller's. Preconditions are judged from `file` before the file is opened (a 304 or 412 needs no
+ * descriptor); everything else opens it first, and answers 404 if it has gone. The CSP and nosniff
+ * set here replace the caller's; a caller must not loosen them afterwards.
  */
 export async function sendDownload(
   ctx: Koa.Context,
@@ -80,6 +82,8 @@ export async function sendDownload(
   if (etag === undefined) throw new TypeError(`not an entity tag: ${file.etag}`);
   const validators: Validators = { etag, modified: file.modified };
   const contentType = servedContentType(file.contentType);
+  // Worked out before the file is opened, so nothing can throw while a descriptor is unowned.
+  const disposition = dispositionHeader(contentType, file.name);
   // Safe on its own even if the caller set none of these (or set weaker ones).
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.set('Content-Security-Policy', contentSecurityPolicy(contentType));
@@ -119,7 +123,7 @@ export async function sendDownload(
   }
 
   setValidators(ctx, file);
-  ctx.set('Content-Disposition', dispositionHeader(contentType, file.name));
+  ctx.set('Content-Disposition', disposition);
   if (choice.kind === 'whole' && (ctx.method === 'HEAD' || size === 0)) {
     await handle.close();
     ctx.status = 200;
@@ -199,10 +203,16 @@ async function openFile(path: string): Promise<{ handle: FileHandle; size: numbe
  * rest are destroyed, so the file's descriptor is released.
  */
 function guardedBody(source: Readable, length: number, throughMeter?: ThroughMeter): Readable {
-  const metered = throughMeter === undefined ? source : throughMeter(source);
+  let metered: Readable;
+  try {
+    metered = throughMeter === undefined ? source : throughMeter(source);
+  } catch (err) {
+    source.destroy();
+    throw err;
+  }
   const guard = new LengthGuard(length);
   // A meter that pipes without forwarding errors would leave a read error unheard (and uncaught).
-  if (metered !== source) source.once('error', (err) => guard.destroy(err));
+  if (metered !== source) source.on('error', (err) => guard.destroy(err));
   pipeline(metered, guard, () => {
     // Errors reach koa through `guard`, which pipeline destroys with them.
   });

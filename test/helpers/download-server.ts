@@ -137,11 +137,14 @@ export function strongEtag(data: Buffer): string {
   return `"${createHash('sha256').update(data).digest('hex')}"`;
 }
 
-export async function startDownloadFixture(data: Buffer): Promise<DownloadFixture> {
+export async function startDownloadFixture(
+  data: Buffer,
+  protocol: 'http1' | 'h2c' = 'http1',
+): Promise<DownloadFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'pmproxy-download-'));
   writeFileSync(join(dir, 'data.bin'), data);
   writeFileSync(join(dir, 'empty.txt'), '');
-  const server = await startDownloadServer();
+  const server = await startDownloadServer(protocol);
   const etag = strongEtag(data);
   const file: DownloadFile = {
     path: join(dir, 'data.bin'),
