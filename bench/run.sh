@@ -9,30 +9,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=bench/out
-pids=$out/run/pids
-
-# Stops what bench/run.ts left behind: each file in $pids is named by a PID and holds the process's
-# start time, so a PID the kernel has since given to another process is left alone.
-stop_leftovers() {
-  local file pid started now
-  for file in "$pids"/*; do
-    [[ -e $file ]] || continue
-    pid=${file##*/}
-    started=$(cut -d' ' -f1 "$file")
-    now=$(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$pid/stat" 2>/dev/null || true)
-    if [[ -n $now && $now == "$started" ]]; then
-      echo "bench: stopping leftover $(cut -d' ' -f2- "$file") (pid $pid)" >&2
-      kill -TERM "$pid" 2>/dev/null || true
-      sleep 1
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rm -f "$file"
-  done
-}
+# shellcheck source=bench/lib/pids.sh
+source bench/lib/pids.sh
+take_bench_lock
 trap stop_leftovers EXIT
 
 missing=()
-for program in nginx squid wrk curl taskset; do
+for program in nginx squid wrk curl taskset flock; do
   command -v "$program" >/dev/null || missing+=("$program")
 done
 if ((${#missing[@]} > 0)); then

@@ -7,13 +7,13 @@ import { ratio, type Summary } from './stats.js';
 const number = (value: number, digits: number) =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function cell(summary: Summary | undefined, digits: number): string {
+export function cell(summary: Summary | undefined, digits: number): string {
   if (summary === undefined) return '–';
   if (summary.runs.length === 1) return number(summary.median, digits);
   return `${number(summary.median, digits)} [${number(summary.min, digits)}..${number(summary.max, digits)}]`;
 }
 
-function times(value: number | undefined): string {
+export function times(value: number | undefined): string {
   return value === undefined ? '–' : `${value.toFixed(2)}×`;
 }
 
