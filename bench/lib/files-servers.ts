@@ -4,7 +4,7 @@ import { parse } from 'smol-toml';
 import { LOG_DIR, LOOPBACK, OUT_DIR, PROXY_CORE, REPO_DIR } from './layout.js';
 import { accepts, startServer, waitForPort, type Running } from './processes.js';
 import { renderConf } from './templates.js';
-import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 
 /**
  * The two servers the file bench compares, both pinned to the server core (core 1) with curl on
@@ -106,7 +106,10 @@ export async function startPmproxy(config: PmproxyFilesConfig): Promise<Running>
     rmSync(join(PMPROXY_STATE, `pmproxy.db${suffix}`), { force: true });
   // Run as package.json's start script and the systemd unit run it.
   const args = [...SERVER_NODE_FLAGS, PMPROXY_CLI, '--config', PMPROXY_CONFIG_DIR];
-  const proc = startServer('pmproxy-files', PROXY_CORE, process.execPath, args);
+  const proc = startServer('pmproxy-files', PROXY_CORE, process.execPath, args, {
+    ...process.env,
+    ...SERVER_ENV,
+  });
   await waitForPort(proc, LOOPBACK, config.plainPort, STARTUP_MS);
   await waitForPort(proc, LOOPBACK, config.httpsPort, STARTUP_MS);
   return proc;

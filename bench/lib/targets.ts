@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LOOPBACK, OUT_DIR, PROXY_CORE, REPO_DIR } from './layout.js';
 import { accepts, startServer, waitForPort, type Running } from './processes.js';
 import { renderConf, writableDirFor } from './templates.js';
-import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 
 /** Something the bench measures: a proxy on loopback, or the origin itself ("direct"). */
 export interface Target {
@@ -108,7 +108,10 @@ export const pmproxy: Target = {
       rmSync(join(PMPROXY_STATE, `pmproxy.db${suffix}`), { force: true });
     // Run as package.json's start script and the systemd unit run it.
     const args = [...SERVER_NODE_FLAGS, PMPROXY_CLI, '--config', 'bench/config'];
-    return listening(startServer('pmproxy', PROXY_CORE, process.execPath, args), this.port!);
+    return listening(
+      startServer('pmproxy', PROXY_CORE, process.execPath, args, { ...process.env, ...SERVER_ENV }),
+      this.port!,
+    );
   },
 };
 
