@@ -2,10 +2,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Gateway } from '../../src/server/gateway.js';
+import { Gateway } from '../../src/server/gateway.js';
+import type { Logger } from '../../src/util/logger.js';
 import { clamdMissing, eicarBytes, startClamd, type RunningClamd } from '../helpers/clamd.js';
 import { Client, MANAGERS, filesToml, slot } from '../helpers/files-client.js';
-import { startGateway, writeConfigDir } from '../helpers/gateway.js';
+import { writeConfigDir } from '../helpers/gateway.js';
 
 const missing = clamdMissing();
 if (missing !== undefined && process.env['CI'] === 'true') {
@@ -14,6 +15,8 @@ if (missing !== undefined && process.env['CI'] === 'true') {
 
 interface Running {
   readonly gateway: Gateway;
+  /** What the gateway logged at warn level. */
+  readonly warnings: { msg: string; fields: Record<string, unknown> }[];
   readonly client: Client;
   readonly store: string;
   stop(): Promise<void>;
@@ -22,9 +25,16 @@ interface Running {
 async function gatewayScanningWith(socketPath: string, onScannerDown: string): Promise<Running> {
   const extra = `clamd = ${JSON.stringify(socketPath)}\nonScannerDown = "${onScannerDown}"\n`;
   const { dir, cleanup } = writeConfigDir(MANAGERS, filesToml(extra));
-  const gateway = await startGateway(dir);
+  const warnings: Running['warnings'] = [];
+  const log: Logger = {
+    info() {},
+    warn: (msg, fields = {}) => void warnings.push({ msg, fields }),
+    error() {},
+  };
+  const gateway = await Gateway.start({ configDir: dir, log });
   return {
     gateway,
+    warnings,
     client: new Client(gateway, readFileSync(join(dir, 'cert.pem'), 'utf8')),
     store: join(dir, 'files'),
     stop: async () => {
@@ -61,6 +71,9 @@ describe('file server: uploads scanned by a real clamd', { skip: missing ?? fals
     assert.equal(existsSync(join(running.store, 's2')), false);
     assert.deepEqual(readdirSync(join(running.store, '.incoming')), []);
     assert.equal(running.gateway.services.store.files.current('s2/eicar.txt'), undefined);
+    const logged = running.warnings.find((w) => w.msg.startsWith('upload refused: infected'));
+    assert.match(logged?.msg ?? '', /Pmproxy\.Test\.EICAR/u);
+    assert.equal(logged?.fields['path'], 's2/eicar.txt');
   });
 
   it("refuses a file over clamd's StreamMaxLength (413), even with accept-and-log", async () => {
@@ -104,6 +117,12 @@ describe('file server: when clamd is down', { skip: missing ?? false }, () => {
       const { url } = slot(['d2', 'file.txt'], body.length);
       assert.equal((await running.client.send(url, { body })).status, 201);
       assert.deepEqual(readFileSync(join(running.store, 'd2', 'file.txt')), body);
+      assert.ok(
+        running.warnings.some(
+          (w) => w.msg.startsWith('upload stored unscanned') && w.fields['path'] === 'd2/file.txt',
+        ),
+        'the unscanned upload is logged',
+      );
     } finally {
       await running.stop();
     }
