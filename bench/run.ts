@@ -11,8 +11,7 @@ import { parseOptions, USAGE } from './lib/options.js';
 import { MiB, directTarget, prepareFiles, startOrigin } from './lib/origin.js';
 import { pinningWorks, stopAll } from './lib/processes.js';
 import { report } from './lib/report.js';
-import type { TargetResult } from './lib/results.js';
-import { measureTarget } from './lib/suite.js';
+import { comparedTargets, roundRatios, runRounds } from './lib/rounds.js';
 import { chooseTargets } from './lib/targets.js';
 
 /** A program's version from its banner (nginx and wrk print theirs on stderr). */
@@ -58,13 +57,13 @@ async function main(): Promise<number> {
     idleHoldSeconds: options.idleHoldSeconds,
   };
 
-  const results: TargetResult[] = [];
-  for (const target of [...(options.direct ? [directTarget(origin)] : []), ...targets]) {
-    results.push(await measureTarget(target, suite));
-  }
+  const { results, rounds } = await runRounds(
+    [...(options.direct ? [directTarget(origin)] : []), ...targets],
+    suite,
+  );
 
-  const goals = checkGoals(results);
-  process.stdout.write(report(results, goals, suite));
+  const goals = checkGoals(results, rounds);
+  process.stdout.write(report(results, goals, suite, rounds));
   const json = {
     started: started.toISOString(),
     finished: new Date().toISOString(),
@@ -83,8 +82,22 @@ async function main(): Promise<number> {
       curl: version('curl', ['--version'], /curl ([\d.]+)/u),
       tinyproxy: version('tinyproxy', ['-v'], /tinyproxy ([\d.]+)/u),
     },
-    method: { ...suite, quick: options.quick, reference: 'shared/research/perf-security.md §A3' },
+    method: {
+      ...suite,
+      quick: options.quick,
+      order:
+        'rounds: each of the runs measures every target once, in turn, on a fresh instance; ' +
+        'idle memory afterwards, runs per target',
+      goalRatios: 'median of the per-round ratios to Squid',
+      reference: 'shared/research/perf-security.md §A3',
+    },
     results,
+    rounds: rounds.map((record) => ({
+      ...record,
+      ratiosToSquid: Object.fromEntries(
+        comparedTargets(results).map((name) => [name, roundRatios(record, name)]),
+      ),
+    })),
     goals,
   };
   writeFileSync(RESULTS_FILE, `${JSON.stringify(json, null, 2)}\n`);

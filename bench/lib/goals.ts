@@ -1,9 +1,11 @@
 import type { TargetResult } from './results.js';
-import { ratio } from './stats.js';
+import { medianRatios, type Ratios, type RoundRecord } from './rounds.js';
 
 /**
  * The speed targets of issue 2, each against Squid measured in the same run (never an absolute
- * figure from another day or machine), except memory, which is per connection.
+ * figure from another day or machine), except memory, which is per connection. A speed ratio is
+ * the median of the per-round ratios (each target against Squid in the same round), not the ratio
+ * of the medians: on a machine whose speed drifts, a ratio within one round is the fair one.
  */
 export interface Goal {
   readonly id: string;
@@ -12,7 +14,8 @@ export interface Goal {
   readonly direction: 'atLeast' | 'atMost';
   readonly threshold: number;
   readonly unit: '×Squid' | 'KB';
-  value(result: TargetResult, squid: TargetResult | undefined): number | undefined;
+  /** `ratios`: the target's median per-round ratios to Squid (empty without Squid figures). */
+  value(result: TargetResult, ratios: Ratios): number | undefined;
 }
 
 export const GOALS: readonly Goal[] = [
@@ -22,7 +25,7 @@ export const GOALS: readonly Goal[] = [
     direction: 'atLeast',
     threshold: 0.7,
     unit: '×Squid',
-    value: (r, squid) => ratio(r.small?.rps, squid?.small?.rps),
+    value: (_r, ratios) => ratios.small,
   },
   {
     id: 'get',
@@ -30,7 +33,7 @@ export const GOALS: readonly Goal[] = [
     direction: 'atLeast',
     threshold: 1.0,
     unit: '×Squid',
-    value: (r, squid) => ratio(r.get?.mibPerSecond, squid?.get?.mibPerSecond),
+    value: (_r, ratios) => ratios.get,
   },
   {
     id: 'connect',
@@ -38,7 +41,7 @@ export const GOALS: readonly Goal[] = [
     direction: 'atLeast',
     threshold: 0.8,
     unit: '×Squid',
-    value: (r, squid) => ratio(r.connect?.mibPerSecond, squid?.connect?.mibPerSecond),
+    value: (_r, ratios) => ratios.connect,
   },
   {
     id: 'idleKeepAlive',
@@ -66,12 +69,11 @@ export interface GoalCheck {
   readonly pass: boolean | undefined;
 }
 
-export function checkGoals(results: readonly TargetResult[]): GoalCheck[] {
-  const squid = results.find((r) => r.name === 'squid' && r.skipped === undefined);
+export function checkGoals(results: readonly TargetResult[], rounds: readonly RoundRecord[]): GoalCheck[] {
   const checked = results.filter((r) => r.group !== 'reference' && r.skipped === undefined);
   return checked.flatMap((result) =>
     GOALS.map((goal) => {
-      const value = goal.value(result, squid);
+      const value = goal.value(result, medianRatios(rounds, result.name));
       const pass =
         value === undefined
           ? undefined

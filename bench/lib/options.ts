@@ -5,6 +5,7 @@ export interface BenchOptions {
   readonly alternatives: boolean;
   /** Only these targets (plus the origin); undefined means the default set. */
   readonly only: readonly string[] | undefined;
+  /** The number of rounds (and of idle-memory runs per target). */
   readonly runs: number;
   readonly wrkSeconds: number;
   readonly warmupSeconds: number;
@@ -17,15 +18,16 @@ export const USAGE = `usage: npm run bench -- [--quick] [--alternatives] [--only
 
 Measures, with the method of perf-security.md §A3, the origin alone (direct), Squid and pmproxy
 (proxy authentication and a download quota on), and with --alternatives the reference proxies in
-bench/alternatives/ and tinyproxy. Prints a table and the ratios to Squid; writes
+bench/alternatives/ and tinyproxy, interleaved in rounds: each round measures every target once,
+in turn. Prints a table, the ratios to Squid per round and their medians; writes
 bench/out/results.json.
 
-  --quick          1 run of each measurement, a 256 MiB file, 4 s of wrk (a smoke run)
+  --quick          1 round, a 256 MiB file, 4 s of wrk (a smoke run)
   --alternatives   also node-min, proxy-chain, http-proxy and tinyproxy
   --only LIST      only these targets: squid, pmproxy, node-min, proxy-chain, http-proxy, tinyproxy
                    (direct is always measured); e.g. --only squid,pmproxy
   --no-direct      skip measuring the origin alone
-  --runs N         repeat each measurement N times (default 3, --quick 1)
+  --runs N         N rounds (default 3, --quick 1); idle memory is then measured N times per target
   --no-build       do not run npm run build first (bench/run.sh)
 `;
 

@@ -1,5 +1,7 @@
 import { GOALS, type GoalCheck } from './goals.js';
 import type { TargetResult } from './results.js';
+import { comparedTargets, medianRatios, roundRatios, type Ratios, type RoundRecord } from './rounds.js';
+import { RATIO_KEYS } from './samples.js';
 import { ratio, type Summary } from './stats.js';
 
 /** The tables printed at the end of a run. */
@@ -43,6 +45,7 @@ export function report(
   results: readonly TargetResult[],
   goals: readonly GoalCheck[],
   context: ReportContext,
+  rounds: readonly RoundRecord[],
 ): string {
   const measured = results.filter((r) => r.skipped === undefined);
   const squid = measured.find((r) => r.name === 'squid');
@@ -50,8 +53,13 @@ export function report(
   const out: string[] = [];
   const section = (title: string, lines: string[]) => out.push('', title, ...lines.map((l) => `  ${l}`));
 
+  out.push(
+    '',
+    `Targets interleaved in ${context.runs} round(s): each round measured every target once, in turn, on a fresh`,
+    'instance; every figure below is the median [min..max] over the rounds, "×Squid" the ratio of the medians.',
+  );
   section(
-    `Small requests, keep-alive (wrk -t1 -c50 -d${context.wrkSeconds}s, absolute URI; ${context.runs} run(s): median [min..max])`,
+    `Small requests, keep-alive (wrk -t1 -c50 -d${context.wrkSeconds}s, absolute URI; ${context.runs} round(s): median [min..max])`,
     table(
       ['target', 'req/s', '×Squid', 'CPU µs/req', '×Squid', 'p50 ms', 'p99 ms'],
       measured.map((r) => [
@@ -100,6 +108,21 @@ export function report(
   out.push("  * direct: CPU and memory are the origin's (nginx), the physical limit of this layout.");
   out.push('  "closed": connections the server closed while they were held idle (most in one run).');
 
+  const compared = comparedTargets(results);
+  if (squid !== undefined && compared.length > 0) {
+    const row = (name: string, ratios: Ratios) => [name, ...RATIO_KEYS.map((key) => times(ratios[key]))];
+    section(
+      'Ratios per round (×Squid measured in the same round)',
+      table(
+        ['target, round', 'small req/s', 'GET MiB/s', 'CONNECT MiB/s'],
+        compared.flatMap((name) => [
+          ...rounds.map((record) => row(`${name}, round ${record.round}`, roundRatios(record, name))),
+          ...(rounds.length > 1 ? [row(`${name}, median`, medianRatios(rounds, name))] : []),
+        ]),
+      ),
+    );
+  }
+
   const checkedTargets = [...new Set(goals.map((g) => g.target))];
   if (checkedTargets.length > 0) {
     const rows = GOALS.map((goal) => [
@@ -114,7 +137,7 @@ export function report(
     section(
       squid === undefined
         ? 'Targets (no Squid figures in this run: ratios cannot be judged)'
-        : 'Targets (issue 2), against Squid in this run',
+        : 'Targets (issue 2), against Squid in this run: speed is the median of the per-round ratios',
       table(['goal', ...checkedTargets], rows),
     );
   }
