@@ -69,6 +69,34 @@ describe('pmproxy admin commands', () => {
     }
   });
 
+  it('shows and resets an upload quota of a signing XMPP domain', async () => {
+    const managers = `rule = "true"
+[[hmacUpload]]
+name = "prosody"
+domain = "chat.example.org"
+[[upQuota]]
+name = "room"
+resetCycle = "720h"
+domainQuota = { "chat.example.org" = "5 GB" }
+`;
+    const cfg = writeConfigDir(managers, '[files]\nsecret = "a secret long enough to sign"\n');
+    try {
+      const c = ['--config', cfg.dir, '--manager', 'room'];
+      const show = await runPmproxy(['quota', 'show', 'xmpp:chat.example.org', '--json', ...c]);
+      assert.equal(show.code, 0, show.stderr);
+      const [row] = JSON.parse(show.stdout) as { manager: string; bytesQuota: number; bytesCons: number }[];
+      assert.deepEqual(row && [row.manager, row.bytesQuota, row.bytesCons], ['room', 5 * 1024 ** 3, 0]);
+      const reset = await runPmproxy(['quota', 'reset', 'xmpp:chat.example.org', ...c]);
+      assert.equal(reset.code, 0, reset.stderr);
+      assert.equal(reset.stdout, 'room: consumption of xmpp:chat.example.org reset to 0 B\n');
+      const unknown = await runPmproxy(['quota', 'show', 'x', '--config', cfg.dir, '--manager', 'nope']);
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stderr, /no quota named "nope" \(there is: room\)/u);
+    } finally {
+      cfg.cleanup();
+    }
+  });
+
   it('answers an unknown command with the usage and status 2', async () => {
     const r = await runPmproxy(['frobnicate']);
     assert.equal(r.code, 2);

@@ -4,7 +4,10 @@ import { UsageError } from '../usage-error.js';
 import { managersOfKind, type AdminContext } from './context.js';
 import type { AdminFlags } from './dispatch.js';
 
-/** What the admin commands need of a download quota manager. */
+/** The quota kinds the commands manage: download quotas, and upload quotas (users and `xmpp:` domains). */
+const QUOTA_KINDS = ['dwnConsR', 'upQuota'];
+
+/** What the admin commands need of a quota manager. */
 export interface QuotaView extends Manager {
   quotaFor(user: string): number;
   consumption(user: string): number;
@@ -20,7 +23,13 @@ function isQuotaView(m: Manager): m is QuotaView {
 }
 
 export function quotaManagers(ctx: AdminContext, only?: string): QuotaView[] {
-  return managersOfKind(ctx, 'dwnConsR', only).filter(isQuotaView);
+  const all = QUOTA_KINDS.flatMap((kind) => managersOfKind(ctx, kind)).filter(isQuotaView);
+  if (only === undefined) return all;
+  const named = all.filter((m) => m.name === only);
+  if (named.length === 0) {
+    throw new Error(`no quota named "${only}" (there is: ${all.map((m) => m.name).join(', ') || 'none'})`);
+  }
+  return named;
 }
 
 export function quotaCommand(ctx: AdminContext, verb: string, args: string[], flags: AdminFlags): number {
@@ -28,7 +37,7 @@ export function quotaCommand(ctx: AdminContext, verb: string, args: string[], fl
   if (user === undefined) throw new UsageError(`quota ${verb}: which user?`);
   const quotas = quotaManagers(ctx, flags.manager);
   if (quotas.length === 0) {
-    process.stderr.write('pmproxy: managers.toml has no [[dwnConsR]]\n');
+    process.stderr.write('pmproxy: managers.toml has no [[dwnConsR]] or [[upQuota]]\n');
     return 1;
   }
   switch (verb) {
