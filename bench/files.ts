@@ -32,7 +32,7 @@ import {
 import { WWW_DIR } from './lib/layout.js';
 import { MiB, prepareFiles } from './lib/origin.js';
 import { sha256CpuSecondsPerGiB } from './lib/files-transfers.js';
-import { pinningWorks, stop, stopAll, type Running } from './lib/processes.js';
+import { pinningWorks, runBench, stop, type Running } from './lib/processes.js';
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -165,28 +165,4 @@ async function main(): Promise<number> {
   return results.some((r) => r.errors.length > 0) ? 1 : 0;
 }
 
-let stopping = false;
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    await stopAll();
-  }
-  process.exit(code);
-}
-
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`bench: ${signal}: stopping everything it started\n`);
-    void shutdown(130);
-  });
-}
-
-main().then(
-  (code) => shutdown(code),
-  (err: unknown) => {
-    process.stderr.write(
-      `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    return shutdown(1);
-  },
-);
+runBench(main);

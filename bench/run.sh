@@ -14,24 +14,10 @@ source bench/lib/pids.sh
 take_bench_lock
 trap stop_leftovers EXIT
 
-missing=()
-for program in nginx squid wrk curl taskset flock; do
-  command -v "$program" >/dev/null || missing+=("$program")
-done
-if ((${#missing[@]} > 0)); then
-  echo "bench: missing ${missing[*]}; on Debian: apt-get install nginx-light squid wrk curl util-linux" >&2
-  echo "       (tinyproxy too for --alternatives; stop the services the packages start)" >&2
-  exit 1
-fi
-
-quick=false build=true
-for arg in "$@"; do
-  case $arg in
-    --quick) quick=true ;;
-    --no-build) build=false ;;
-    -h | --help) build=false ;;
-  esac
-done
+require_programs "apt-get install nginx-light squid wrk curl util-linux" \
+  "(tinyproxy too for --alternatives; stop the services the packages start)" \
+  nginx squid wrk curl taskset flock
+read_bench_flags "$@"
 
 mkdir -p "$out/logs" "$pids"
 stop_leftovers
@@ -39,20 +25,5 @@ stop_leftovers
 # 2000 idle clients, their 2000 proxy sockets and as many upstream ones.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-if $build; then
-  echo "bench: npm run build (log: $out/logs/build.log)"
-  if ! npm run build >"$out/logs/build.log" 2>&1; then
-    echo "bench: warning: npm run build failed; measuring whatever dist/ holds:" >&2
-    tail -n 5 "$out/logs/build.log" | sed 's/^/    /' >&2
-  fi
-fi
-
-# The bench itself waits on the load core, never on the proxy's.
-pin=()
-if (($(nproc) >= 2)); then pin=(taskset -c 0); fi
-limit=3600
-if $quick; then limit=1200; fi
-status=0
-"${pin[@]}" timeout -k 10 "$limit" node --import tsx bench/run.ts "$@" || status=$?
-if ((status == 124)); then echo "bench: stopped after ${limit}s" >&2; fi
-exit "$status"
+build_dist
+run_entry_point bench/run.ts "$@"

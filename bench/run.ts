@@ -9,7 +9,7 @@ import { checkGoals } from './lib/goals.js';
 import { OUT_DIR, RESULTS_FILE } from './lib/layout.js';
 import { parseOptions, USAGE } from './lib/options.js';
 import { MiB, directTarget, prepareFiles, startOrigin } from './lib/origin.js';
-import { pinningWorks, stopAll } from './lib/processes.js';
+import { pinningWorks, runBench } from './lib/processes.js';
 import { report } from './lib/report.js';
 import { comparedTargets, roundRatios, runRounds } from './lib/rounds.js';
 import { chooseTargets } from './lib/targets.js';
@@ -105,28 +105,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-let stopping = false;
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    await stopAll();
-  }
-  process.exit(code);
-}
-
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`bench: ${signal}: stopping everything it started\n`);
-    void shutdown(130);
-  });
-}
-
-main().then(
-  (code) => shutdown(code),
-  (err: unknown) => {
-    process.stderr.write(
-      `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    return shutdown(1);
-  },
-);
+runBench(main);

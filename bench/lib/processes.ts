@@ -167,3 +167,33 @@ export function accepts(host: string, port: number): Promise<boolean> {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Runs a bench's `main` and exits with its status, stopping every process it started however it
+ * ends: normally, by an exception, or by SIGINT/SIGTERM/SIGHUP.
+ */
+export function runBench(main: () => Promise<number>): void {
+  let stopping = false;
+  const shutdown = async (code: number): Promise<never> => {
+    if (!stopping) {
+      stopping = true;
+      await stopAll();
+    }
+    process.exit(code);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`bench: ${signal}: stopping everything it started\n`);
+      void shutdown(130);
+    });
+  }
+  main().then(
+    (code) => shutdown(code),
+    (err: unknown) => {
+      process.stderr.write(
+        `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+      return shutdown(1);
+    },
+  );
+}
