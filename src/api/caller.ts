@@ -1,6 +1,5 @@
 import type { Context } from 'koa';
 import { normalizeClientIp } from '../proxy/request-target.js';
-import type { RequestContext, Surface, Target } from '../managers/types.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError } from './errors.js';
 import type { TokenClaims } from './tokens.js';
@@ -13,12 +12,6 @@ export const CSRF_HEADER = 'x-csrf-token';
 /** The caller's address as the proxy would see it: the TCP peer, never X-Forwarded-For. */
 export function callerIp(ctx: Context): string {
   return normalizeClientIp(ctx.req.socket.remoteAddress);
-}
-
-/** A fresh context for judging this API call by a rule. */
-export function ruleContext(surface: Surface, clientIp: string, at: Date, target?: Target): RequestContext {
-  const users = new Map<string, string>();
-  return target === undefined ? { surface, clientIp, at, users } : { surface, clientIp, at, target, users };
 }
 
 export interface Caller {

@@ -2,7 +2,7 @@ import type { Target } from '../managers/types.js';
 import { PROXY_RULE } from '../config/managers-config.js';
 import { parseConnectTarget } from '../proxy/request-target.js';
 import type { Decision } from '../rules/decision.js';
-import { ruleContext } from './caller.js';
+import { ruleContext } from '../managers/rule-context.js';
 import type { ApiDeps } from './deps.js';
 import { badRequest } from './errors.js';
 

@@ -1,7 +1,8 @@
 import type { Context } from 'koa';
 import { refusals } from '../rules/trace.js';
 import type { Surface } from '../managers/types.js';
-import { authenticate, callerIp, ruleContext, type Caller } from './caller.js';
+import { ruleContext } from '../managers/rule-context.js';
+import { authenticate, callerIp, type Caller } from './caller.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError } from './errors.js';
 

@@ -2,11 +2,10 @@ import type Koa from 'koa';
 import { lstat } from 'node:fs/promises';
 import { pipeline, type Readable } from 'node:stream';
 import type { FileSettings } from '../config/files-config.js';
-import type { RequestContext } from '../managers/types.js';
+import { ruleContext } from '../managers/rule-context.js';
 import { flowMeters } from '../proxy/metered-flow.js';
 import { normalizeClientIp } from '../proxy/request-target.js';
-import { refusals } from '../rules/trace.js';
-import { answer } from './answer.js';
+import { answer, answerRefused } from './answer.js';
 import { UNKNOWN_TYPE } from './content-type.js';
 import { DownloadMeter } from './download-meter.js';
 import { sendDownload, type DownloadFile, type ThroughMeter } from './download-response.js';
@@ -28,21 +27,9 @@ export async function getFile(ctx: Koa.Context, files: FileSettings, deps: FileR
   // The store's own folders (blobs, temporary uploads, the expiry report) are never served.
   if ((path.segments[0] as string).startsWith('.')) return answer(ctx, 404, 'no such file');
 
-  const rctx: RequestContext = {
-    surface: 'download',
-    clientIp: normalizeClientIp(ctx.req.socket.remoteAddress),
-    at: deps.now(),
-    users: new Map(),
-  };
+  const rctx = ruleContext('download', normalizeClientIp(ctx.req.socket.remoteAddress), deps.now());
   const decision = await deps.policy().decide('download', rctx);
-  if (!decision.allow) {
-    const why = refusals(decision.trace).map((t) => `${t.name}: ${t.reason ?? 'no'}`);
-    return answer(
-      ctx,
-      403,
-      `the download rule does not allow this${why.length > 0 ? ` (${why.join('; ')})` : ''}`,
-    );
-  }
+  if (!decision.allow) return answerRefused(ctx, 'download', decision);
 
   const chosen = await chooseVersion(ctx, files, deps, path);
   if ('status' in chosen) return answer(ctx, chosen.status, chosen.message);

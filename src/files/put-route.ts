@@ -1,11 +1,11 @@
 import type Koa from 'koa';
 import { lstat, mkdir } from 'node:fs/promises';
 import type { FileSettings } from '../config/files-config.js';
+import { ruleContext } from '../managers/rule-context.js';
 import type { RequestContext } from '../managers/types.js';
 import { normalizeClientIp } from '../proxy/request-target.js';
 import { chargeAll } from '../proxy/metered-flow.js';
-import { refusals } from '../rules/trace.js';
-import { answer } from './answer.js';
+import { answer, answerRefused } from './answer.js';
 import { storedContentType } from './content-type.js';
 import { FileStore, type UploadFacts } from './file-store.js';
 import { freeBytes } from './free-space.js';
@@ -49,14 +49,7 @@ export async function putFile(ctx: Koa.Context, files: FileSettings, deps: FileR
   const contentType = ctx.req.headers['content-type'];
   const rctx = uploadContext(ctx, deps, path, size, contentType);
   const decision = await deps.policy().decide('upload', rctx);
-  if (!decision.allow) {
-    const why = refusals(decision.trace).map((t) => `${t.name}: ${t.reason ?? 'no'}`);
-    return answer(
-      ctx,
-      403,
-      `the upload rule does not allow this${why.length > 0 ? ` (${why.join('; ')})` : ''}`,
-    );
-  }
+  if (!decision.allow) return answerRefused(ctx, 'upload', decision);
 
   const name = path.segments[path.segments.length - 1] as string;
   if (!hasAllowedExtension(name, files.allowedExtensions)) {
@@ -130,10 +123,7 @@ function uploadContext(
   contentType: string | undefined,
 ): RequestContext {
   return {
-    surface: 'upload',
-    clientIp: normalizeClientIp(ctx.req.socket.remoteAddress),
-    at: deps.now(),
-    users: new Map(),
+    ...ruleContext('upload', normalizeClientIp(ctx.req.socket.remoteAddress), deps.now()),
     upload: {
       path: path.signed,
       size,
