@@ -3,7 +3,6 @@
  * file server, against dd writing and reading the same bytes and nginx serving the same file, in one
  * run. See bench/README.md.
  */
-import { spawnSync } from 'node:child_process';
 import { createReadStream, mkdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -33,14 +32,10 @@ import { WWW_DIR } from './lib/layout.js';
 import { MiB, prepareFiles } from './lib/origin.js';
 import { sha256CpuSecondsPerGiB } from './lib/files-transfers.js';
 import { pinningWorks, runBench, stop, type Running } from './lib/processes.js';
+import { runRecord } from './lib/run-record.js';
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
-function version(command: string, args: string[], pattern: RegExp): string | undefined {
-  const out = spawnSync(command, args, { encoding: 'utf8' });
-  return pattern.exec(`${out.stdout ?? ''}${out.stderr ?? ''}`)?.[1];
-}
 
 /** A route whose server could not start is reported with the reason, not dropped silently. */
 function failed(route: FileRoute, reason: string): RouteResult {
@@ -140,21 +135,7 @@ async function main(): Promise<number> {
   process.stdout.write(filesReport(results, verdict, reportContext));
 
   const json = {
-    started: started.toISOString(),
-    finished: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      loadAverageAtStart: load,
-      pinned: pinningWorks(),
-    },
-    versions: {
-      pmproxy: version('git', ['describe', '--always', '--dirty'], /^(\S+)/u),
-      node: process.version,
-      nginx: version('nginx', ['-v'], /nginx\/([\d.]+)/u),
-      curl: version('curl', ['--version'], /curl ([\d.]+)/u),
-      dd: version('dd', ['--version'], /dd \(coreutils\) ([\d.]+)/u),
-    },
+    ...runRecord(started, load, ['nginx', 'curl', 'dd']),
     method: { ...options, bytes: options.sizeMiB * MiB, source },
     results,
     memory: verdict,

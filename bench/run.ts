@@ -2,7 +2,6 @@
  * `npm run bench` (through bench/run.sh): pmproxy against Squid and the origin alone, with the
  * method of perf-security.md §A3. See bench/README.md.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { checkGoals } from './lib/goals.js';
@@ -10,15 +9,10 @@ import { OUT_DIR, RESULTS_FILE } from './lib/layout.js';
 import { parseOptions, USAGE } from './lib/options.js';
 import { MiB, directTarget, prepareFiles, startOrigin } from './lib/origin.js';
 import { pinningWorks, runBench } from './lib/processes.js';
+import { runRecord } from './lib/run-record.js';
 import { report } from './lib/report.js';
 import { comparedTargets, roundRatios, runRounds } from './lib/rounds.js';
 import { chooseTargets } from './lib/targets.js';
-
-/** A program's version from its banner (nginx and wrk print theirs on stderr). */
-function version(command: string, args: string[], pattern: RegExp): string | undefined {
-  const out = spawnSync(command, args, { encoding: 'utf8' });
-  return pattern.exec(`${out.stdout ?? ''}${out.stderr ?? ''}`)?.[1];
-}
 
 async function main(): Promise<number> {
   let options;
@@ -65,23 +59,7 @@ async function main(): Promise<number> {
   const goals = checkGoals(results, rounds);
   process.stdout.write(report(results, goals, suite, rounds));
   const json = {
-    started: started.toISOString(),
-    finished: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      loadAverageAtStart: load,
-      pinned: pinningWorks(),
-    },
-    versions: {
-      pmproxy: version('git', ['describe', '--always', '--dirty'], /^(\S+)/u),
-      node: process.version,
-      nginx: version('nginx', ['-v'], /nginx\/([\d.]+)/u),
-      squid: version('squid', ['-v'], /Version ([\d.]+)/u),
-      wrk: version('wrk', ['-v'], /wrk (?:debian\/)?([\d.]+)/u),
-      curl: version('curl', ['--version'], /curl ([\d.]+)/u),
-      tinyproxy: version('tinyproxy', ['-v'], /tinyproxy ([\d.]+)/u),
-    },
+    ...runRecord(started, load, ['nginx', 'squid', 'wrk', 'curl', 'tinyproxy']),
     method: {
       ...suite,
       quick: options.quick,
