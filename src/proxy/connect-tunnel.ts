@@ -5,7 +5,7 @@ import { AccessEntry } from './access-log.js';
 import { denialAnswer, errorAnswer, type AnswerFormat, type ProxyAnswer } from './deny-page.js';
 import { authority, dialTunnel, type Endpoint } from './dial.js';
 import { VIA } from './hop-by-hop.js';
-import { flowMeters, MeteredFlow } from './metered-flow.js';
+import { flowMeters, streamFlow } from './metered-flow.js';
 import { normalizeClientIp, parseConnectTarget } from './request-target.js';
 import { noop, PROXY_RULE, requestContext, type ProxyRuntime } from './runtime.js';
 import { classifyUpstreamError } from './upstream-errors.js';
@@ -114,8 +114,7 @@ function runTunnel(rt: ProxyRuntime, t: Tunnel): void {
     upstream.destroy();
     client.destroy();
   };
-  const flow = new MeteredFlow({
-    source: upstream,
+  const flow = streamFlow(upstream, {
     sink: client,
     meters: flowMeters(t.decision),
     pacers: t.decision.pacers,

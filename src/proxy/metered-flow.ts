@@ -29,9 +29,19 @@ export function paceAll(pacers: readonly Pacer[], bytes: number): number {
   return wait;
 }
 
+/**
+ * Where the origin's bytes come from, as far as a flow needs it: something it can hold back and let
+ * go again. The chunks themselves are handed to `MeteredFlow.push` by whoever reads them (a
+ * stream's 'data' events, a socket's `onread` callback, an HTTP client's body callback).
+ */
+export interface FlowSource {
+  pause(): void;
+  resume(): void;
+}
+
 export interface MeteredFlowOptions {
   /** Bytes coming from the origin. */
-  readonly source: Readable;
+  readonly source: FlowSource;
   /** Where they go: the client. */
   readonly sink: Writable;
   readonly meters: readonly Meter[];
@@ -85,22 +95,22 @@ export class MeteredFlow {
 
   /** Starts moving data, after `initialWaitMs` of pacing when the head already used the budget. */
   start(initialWaitMs = 0): void {
-    this.#o.source.on('data', this.#onData);
     if (initialWaitMs > 0) this.#pace(initialWaitMs);
     else this.#o.source.resume();
   }
 
-  /** Stops listening; the caller closes the streams. */
+  /** Stops taking chunks; the caller closes the streams. */
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#o.source.off('data', this.#onData);
     this.#o.sink.off('drain', this.#onDrain);
     clearTimeout(this.#stallTimer);
   }
 
-  readonly #onData = (chunk: Buffer): void => {
-    if (this.#stopped) return;
+  /** Takes one chunk from the origin: charges it, writes it, and holds the source when it must wait. */
+  push(chunk: Buffer): void {
+    // undici hands over empty chunks when a paused parser resumes: nothing to charge, write or pace.
+    if (this.#stopped || chunk.length === 0) return;
     const fit = chargeAll(this.#o.meters, chunk.length);
     if (fit < chunk.length) {
       this.stop();
@@ -121,7 +131,7 @@ export class MeteredFlow {
     }
     const wait = paceAll(this.#o.pacers, chunk.length);
     if (wait > 0) this.#pace(wait);
-  };
+  }
 
   readonly #onDrain = (): void => {
     clearTimeout(this.#stallTimer);
@@ -147,4 +157,12 @@ export class MeteredFlow {
     if (this.#stopped || this.#waitingDrain || this.#waitingPace) return;
     this.#o.source.resume();
   }
+}
+
+/** A flow fed by a readable stream's 'data' events (the stream is its source); `start` lets it flow. */
+export function streamFlow(source: Readable, options: Omit<MeteredFlowOptions, 'source'>): MeteredFlow {
+  const flow = new MeteredFlow({ ...options, source });
+  source.on('data', (chunk: Buffer) => flow.push(chunk));
+  source.pause();
+  return flow;
 }

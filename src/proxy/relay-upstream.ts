@@ -1,12 +1,14 @@
-import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Decision } from '../rules/decision.js';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import type { AccessEntry } from './access-log.js';
-import { errorAnswer, quotaCutAnswer, type AnswerFormat } from './deny-page.js';
-import { isHttpParent, parentAuthorization, parentEndpoint } from './dial.js';
-import { relayHeaders, responseHeadLength } from './hop-by-hop.js';
-import { chargeAll, flowMeters, MeteredFlow, paceAll } from './metered-flow.js';
+import { errorAnswer, type AnswerFormat } from './deny-page.js';
+import { authority, isHttpParent, parentAuthorization, parentEndpoint } from './dial.js';
+import { relayHeaders } from './hop-by-hop.js';
 import type { ForwardTarget } from './request-target.js';
-import { noop, type ProxyRuntime } from './runtime.js';
+import { relayResponse, type ResponseRelay } from './relay-response.js';
+import type { Decision } from '../rules/decision.js';
+import type { ProxyRuntime } from './runtime.js';
 import { identityOf } from './upstream-agents.js';
 import { classifyUpstreamError, ProxyError, UPSTREAM_IDLE } from './upstream-errors.js';
 import { sendAnswer } from './write-answer.js';
@@ -20,18 +22,19 @@ export interface Exchange {
   readonly format: AnswerFormat;
 }
 
-/** Errors worth one retry on a fresh connection: a pooled one the origin had already closed. */
-const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+/** Failures of a connection that had served earlier requests: worth one more try on a fresh one. */
+const STALE_CONNECTION = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+/** Requests a proxy may repeat on its own (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 function requestHeaders(x: Exchange): string[] {
   const route = x.decision.route;
   const add: string[] = [];
-  // Framing is ours to choose: a chunked request body is re-chunked, never sent unframed.
-  if (x.req.headers['transfer-encoding'] !== undefined) add.push('Transfer-Encoding', 'chunked');
   if (isHttpParent(route)) {
     const auth = parentAuthorization(route.parentProxy);
     if (auth !== undefined) add.push('Proxy-Authorization', auth);
   }
+  // Framing is undici's to choose: a body of unknown length goes out chunked, never unframed.
   const drop = ['host', 'expect'];
   if (x.req.headers['transfer-encoding'] !== undefined) drop.push('content-length');
   // The absolute URI names the host; any Host header the client sent is ignored (RFC 9112 §3.2.2).
@@ -43,173 +46,163 @@ function bodyless(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
 }
 
+/** The request body as it goes up, counted for the access log as undici pulls it. */
+async function* countedBody(req: IncomingMessage, entry: AccessEntry): AsyncGenerator<Buffer> {
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    entry.up += chunk.length;
+    yield chunk;
+  }
+}
+
+/** Whether a failure before any answer came from a pooled connection the origin had closed. */
+function staleConnection(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  if (!STALE_CONNECTION.has(code)) return false;
+  // undici's "other side closed" says what the connection had carried; a fresh one read nothing.
+  const socket = (err as { socket?: { bytesRead?: number } }).socket;
+  return code !== 'UND_ERR_SOCKET' || (socket?.bytesRead ?? 0) > 0;
+}
+
 /**
- * Sends an allowed request to the origin on the pool of its identity and route, streams the body
- * up, and streams the answer down through the meters and pacers of this request's decision.
+ * One attempt at an allowed request on the pool of its identity and route: undici writes it (the
+ * body streamed up as it comes), and the answer streams down through the meters and pacers of this
+ * request's decision (relay-response.ts).
  */
-export function relayUpstream(rt: ProxyRuntime, x: Exchange): void {
-  const { req, res, target, decision, entry } = x;
+class UpstreamAttempt implements Dispatcher.DispatchHandler {
+  #controller: Dispatcher.DispatchController | undefined;
+  /** The origin's final answer arrived; from then on a failure cuts, never answers. */
+  #responded = false;
+  /** Undefined after the answer began when the proxy answered by itself (quota, bad header). */
+  #relay: ResponseRelay | undefined;
+
+  constructor(
+    private readonly rt: ProxyRuntime,
+    private readonly x: Exchange,
+    private readonly attempt: number,
+    private readonly onAttempt: (attempt: UpstreamAttempt) => void,
+  ) {}
+
+  /** Gives up on the origin: the client went away. */
+  abort(): void {
+    this.#relay?.flow.stop();
+    this.#controller?.abort(new Error('the client closed the connection'));
+  }
+
+  /** Bytes charged so far: the relayed head and the body delivered. */
+  get delivered(): number {
+    return this.#relay === undefined ? 0 : this.#relay.headBytes + this.#relay.flow.delivered;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.x.res.destroyed) controller.abort(new Error('the client closed the connection'));
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    status: number,
+    _headers: unknown,
+    statusMessage?: string,
+  ): void {
+    // Informational answers (103 Early Hints …) are not relayed; the final one follows.
+    if (status < 200) return;
+    this.#responded = true;
+    const raw = controller.rawHeaders;
+    const names: string[] = [];
+    if (Array.isArray(raw)) for (const item of raw) names.push(item.toString('latin1'));
+    this.#relay = relayResponse(this.rt, this.x, controller, status, statusMessage, names);
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#relay?.flow.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const relay = this.#relay;
+    if (relay === undefined || relay.flow.stopped) return;
+    relay.flow.stop();
+    this.x.res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    const { res, entry, target, req } = this.x;
+    const relay = this.#relay;
+    if (this.#responded) {
+      // Once the answer began, a failure cuts it; an answer the proxy already wrote itself (quota,
+      // bad header) or a cut under way stays as it is.
+      if (relay !== undefined && !relay.flow.stopped) {
+        relay.flow.stop();
+        entry.end ??= 'upstream-error';
+        res.destroy();
+      }
+      return;
+    }
+    if (res.destroyed) {
+      entry.end ??= 'client-closed';
+      return;
+    }
+    const method = req.method ?? 'GET';
+    if (this.attempt === 0 && bodyless(req) && IDEMPOTENT.has(method) && staleConnection(err)) {
+      send(this.rt, this.x, 1, this.onAttempt);
+      return;
+    }
+    const failure = classifyUpstreamError(timeoutAsIdle(err, this.rt, target));
+    entry.error = failure.code;
+    entry.end = 'upstream-error';
+    entry.status = failure.status;
+    const reason = `${target.host}:${target.port}: ${failure.reason}`;
+    const close = !bodyless(req) && !req.readableEnded;
+    sendAnswer(
+      res,
+      errorAnswer(failure.status, STATUS_CODES[failure.status] ?? 'Error', reason, this.x.format),
+      close,
+    );
+  }
+}
+
+/** undici's own timeouts are our idle timeout: answered as the origin not answering in time. */
+function timeoutAsIdle(err: Error, rt: ProxyRuntime, target: ForwardTarget): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'UND_ERR_HEADERS_TIMEOUT' && code !== 'UND_ERR_BODY_TIMEOUT') return err;
+  const idle = rt.settings.idleTimeout;
+  return new ProxyError(UPSTREAM_IDLE, `nothing from ${authority(target)} for ${idle} ms`);
+}
+
+function send(
+  rt: ProxyRuntime,
+  x: Exchange,
+  attempt: number,
+  onAttempt: (attempt: UpstreamAttempt) => void,
+): void {
+  const { req, target, decision, entry } = x;
   const route = decision.route;
   const agent = rt.agents.agentFor(identityOf(decision.user, entry.client), route);
   const parent = isHttpParent(route) ? parentEndpoint(route.parentProxy) : undefined;
-  const headers = requestHeaders(x);
+  const handler = new UpstreamAttempt(rt, x, attempt, onAttempt);
+  onAttempt(handler);
   const noBody = bodyless(req);
-  let current: http.ClientRequest | undefined;
-  let flow: MeteredFlow | undefined;
-  let headBytes = 0;
-  let responded = false;
-
-  entry.countDown = () => headBytes + (flow?.delivered ?? 0);
-  res.once('close', () => {
-    flow?.stop();
-    if (!res.writableFinished) current?.destroy();
-  });
-  req.on('data', (chunk: Buffer) => (entry.up += chunk.length));
-
-  const send = (attempt: number): void => {
-    const upstream = http.request({
-      agent,
-      host: parent?.host ?? target.host,
-      port: parent?.port ?? target.port,
-      method: req.method ?? 'GET',
+  const idle = rt.settings.idleTimeout;
+  agent.dispatch(
+    {
+      origin: `http://${authority(parent ?? target)}`,
       path: parent === undefined ? target.path : `http://${target.hostHeader}${target.path}`,
-      headers,
-      setHost: false,
-    });
-    current = upstream;
-    const idle = rt.settings.idleTimeout;
-    upstream.setTimeout(idle > 0 ? idle : 0, () => {
-      if (flow?.held === true) {
-        // The answer is paused on purpose (pacing, a slow client), not stalled: wait another period.
-        upstream.setTimeout(idle);
-        return;
-      }
-      upstream.destroy(
-        new ProxyError(UPSTREAM_IDLE, `nothing from ${target.host}:${target.port} for ${idle} ms`),
-      );
-    });
-    upstream.on('error', (err) => {
-      if (responded) {
-        // Once the answer began, a failure cuts it; an answer the proxy already wrote itself (quota,
-        // bad header) or a cut under way stays as it is.
-        if (flow !== undefined && !flow.stopped) {
-          flow.stop();
-          entry.end ??= 'upstream-error';
-          res.destroy();
-        }
-        return;
-      }
-      const code = (err as NodeJS.ErrnoException).code ?? '';
-      if (attempt === 0 && upstream.reusedSocket && noBody && STALE_SOCKET.has(code) && !res.destroyed) {
-        send(1);
-        return;
-      }
-      const failure = classifyUpstreamError(err);
-      entry.error = failure.code;
-      entry.end = 'upstream-error';
-      if (res.destroyed) return;
-      entry.status = failure.status;
-      const reason = `${target.host}:${target.port}: ${failure.reason}`;
-      const close = !noBody && !req.readableEnded;
-      sendAnswer(
-        res,
-        errorAnswer(failure.status, STATUS_CODES[failure.status] ?? 'Error', reason, x.format),
-        close,
-      );
-    });
-    upstream.on('response', (upRes) => {
-      responded = true;
-      flow = relayResponse(rt, x, upstream, upRes, (n) => (headBytes = n));
-    });
-    if (noBody) {
-      upstream.end();
-      if (attempt === 0) req.resume();
-    } else {
-      req.pipe(upstream);
-    }
-  };
-  send(0);
+      method: req.method ?? 'GET',
+      headers: requestHeaders(x),
+      body: noBody ? null : Readable.from(countedBody(req, entry), { objectMode: false }),
+      headersTimeout: idle,
+      bodyTimeout: idle,
+    },
+    handler,
+  );
+  if (noBody && attempt === 0) req.resume();
 }
 
-function relayResponse(
-  rt: ProxyRuntime,
-  x: Exchange,
-  upstream: http.ClientRequest,
-  upRes: IncomingMessage,
-  chargedHead: (bytes: number) => void,
-): MeteredFlow | undefined {
-  const { res, decision, entry } = x;
-  upRes.on('error', noop);
-  const status = upRes.statusCode ?? 502;
-  const message = upRes.statusMessage ?? STATUS_CODES[status] ?? '';
-  // A chunked answer is re-framed by Node; a Content-Length beside it would frame it twice.
-  const drop = upRes.headers['transfer-encoding'] !== undefined ? ['content-length'] : [];
-  const headers = relayHeaders(upRes.rawHeaders, { drop });
-  const head = responseHeadLength(status, message, headers);
-  const meters = flowMeters(decision);
-  if (chargeAll(meters, head) < head) {
-    upstream.destroy();
-    entry.end = 'quota';
-    entry.status = 403;
-    sendAnswer(
-      res,
-      quotaCutAnswer(
-        meters.map((m) => `${m.manager}: ${m.describe()}`),
-        x.format,
-      ),
-      true,
-    );
-    return undefined;
-  }
-  chargedHead(head);
-  if (rt.shuttingDown()) res.shouldKeepAlive = false;
-  try {
-    res.writeHead(status, message, headers);
-  } catch (err) {
-    upstream.destroy();
-    entry.error = String(err);
-    entry.status = 502;
-    sendAnswer(
-      res,
-      errorAnswer(502, 'Bad Gateway', 'the origin sent a header that cannot be relayed', x.format),
-      false,
-    );
-    return undefined;
-  }
-  entry.status = status;
-  const flow = new MeteredFlow({
-    source: upRes,
-    sink: res,
-    meters,
-    pacers: decision.pacers,
-    sleep: rt.sleep,
-    writeTimeout: rt.settings.writeTimeout,
-    onQuotaCut: (last) => {
-      entry.end = 'quota';
-      upstream.destroy();
-      if (last.length > 0) res.write(last);
-      // Ending the socket (not destroying it) lets the bytes that fit reach the client first.
-      const socket = res.socket;
-      if (socket === null) res.destroy();
-      else socket.destroySoon();
-    },
-    onWriteStall: () => {
-      entry.end = 'write-stall';
-      upstream.destroy();
-      res.destroy();
-    },
+/** Sends an allowed request to the origin and relays the answer; gives up if the client leaves. */
+export function relayUpstream(rt: ProxyRuntime, x: Exchange): void {
+  let current: UpstreamAttempt | undefined;
+  x.entry.countDown = () => current?.delivered ?? 0;
+  x.res.once('close', () => {
+    if (!x.res.writableFinished) current?.abort();
   });
-  upRes.once('end', () => {
-    if (flow.stopped) return;
-    flow.stop();
-    res.end();
-  });
-  upRes.once('close', () => {
-    if (upRes.complete || flow.stopped) return;
-    flow.stop();
-    entry.end ??= 'upstream-error';
-    res.destroy();
-  });
-  flow.start(paceAll(decision.pacers, head));
-  return flow;
+  send(rt, x, 0, (attempt) => (current = attempt));
 }

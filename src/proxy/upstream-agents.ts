@@ -1,61 +1,47 @@
-import http from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import { Agent, type buildConnector } from 'undici';
 import type { Route } from '../managers/types.js';
 import { connectDirect, dialTunnel, isHttpParent } from './dial.js';
 
+/** TCP keep-alive probes on pooled origin connections start after this much silence. */
+const TCP_KEEPALIVE_DELAY = 60_000;
+
+/** `[::1]` as a URL writes it → `::1` as sockets want it. */
+function unbracket(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
 /**
- * A keep-alive agent for one identity and one route. Its sockets go out the route's way; once
- * retired (evicted from the pool), sockets still in use are closed when their request ends.
+ * How one route's connections are opened, for undici: directly (from the route's source address),
+ * to an HTTP parent proxy (which then takes absolute-URI requests), or through a SOCKS parent, the
+ * request going out only once the parent has opened the connection. Dial failures keep our codes
+ * (DIAL_TIMEOUT …), so they are answered like a CONNECT's.
  */
-export class RoutedAgent extends http.Agent {
-  #retired = false;
-
-  constructor(
-    readonly route: Route | undefined,
-    readonly dialTimeout: number,
-    options: http.AgentOptions,
-  ) {
-    super(options);
-  }
-
-  override createConnection(
-    options: http.ClientRequestArgs,
-    callback?: (err: Error | null, stream: Duplex) => void,
-  ): Duplex | null | undefined {
-    const endpoint = { host: options.host ?? 'localhost', port: Number(options.port ?? 80) };
-    if (this.route?.parentProxy !== undefined && !isHttpParent(this.route)) {
-      // SOCKS: the request may only go out once the proxy has opened the connection.
-      dialTunnel(endpoint, this.route, this.dialTimeout).then(
-        (socket) => callback?.(null, socket),
-        // Node ignores the stream argument when there is an error.
-        (err: Error) => callback?.(err, undefined as unknown as Duplex),
-      );
-      return undefined;
+function connectorFor(route: Route | undefined, dialTimeout: number): buildConnector.connector {
+  return (options, callback) => {
+    const endpoint = { host: unbracket(options.hostname), port: Number(options.port || 80) };
+    const ready = (socket: Socket): void => {
+      socket.setKeepAlive(true, TCP_KEEPALIVE_DELAY);
+      callback(null, socket);
+    };
+    if (route?.parentProxy !== undefined && !isHttpParent(route)) {
+      dialTunnel(endpoint, route, dialTimeout).then(ready, (err: Error) => callback(err, null));
+      return;
     }
-    // Direct, or to an HTTP parent proxy that takes absolute-URI requests: Node writes the request
-    // once the socket connects.
-    return connectDirect(endpoint, this.route?.localAddress, this.dialTimeout);
-  }
-
-  override keepSocketAlive(socket: Duplex): boolean {
-    if (this.#retired) return false;
-    super.keepSocketAlive(socket);
-    return true;
-  }
-
-  /** Closes idle sockets now and the busy ones when their request is done. */
-  retire(): void {
-    this.#retired = true;
-    for (const sockets of Object.values(this.freeSockets)) {
-      for (const socket of sockets ?? []) socket.destroy();
-    }
-  }
+    const socket = connectDirect(endpoint, route?.localAddress, dialTimeout);
+    const onError = (err: Error): void => callback(err, null);
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      socket.off('error', onError);
+      ready(socket);
+    });
+  };
 }
 
 export interface AgentPoolOptions {
   /** Agents kept at most; the least recently used one is retired beyond this. */
   readonly maxAgents: number;
-  /** How long an unused upstream connection is kept for reuse. */
+  /** How long an unused upstream connection is kept for reuse (an origin's Keep-Alive hint may shorten it). */
   readonly freeSocketTimeout: number;
   readonly dialTimeout: number;
 }
@@ -66,12 +52,13 @@ function routeKey(route: Route | undefined): string {
 }
 
 /**
- * Upstream keep-alive agents keyed by (identity, route), so a pooled connection only ever carries
- * requests of the identity that opened it — never another user's — and only along one route.
- * Bounded, least recently used first out.
+ * Upstream keep-alive pools (undici agents) keyed by (identity, route), so a pooled connection only
+ * ever carries requests of the identity that opened it — never another user's — and only along one
+ * route. Bounded, least recently used first out; a retired agent closes its idle connections at
+ * once and its busy ones when their requests are done.
  */
 export class AgentPool {
-  readonly #agents = new Map<string, RoutedAgent>();
+  readonly #agents = new Map<string, Agent>();
 
   constructor(readonly options: AgentPoolOptions) {}
 
@@ -80,7 +67,7 @@ export class AgentPool {
   }
 
   /** `identity` is the user the decision recognised, else the client address; see `identityOf`. */
-  agentFor(identity: string, route: Route | undefined): RoutedAgent {
+  agentFor(identity: string, route: Route | undefined): Agent {
     const key = `${identity}\n${routeKey(route)}`;
     const found = this.#agents.get(key);
     if (found !== undefined) {
@@ -88,26 +75,29 @@ export class AgentPool {
       this.#agents.set(key, found);
       return found;
     }
-    const agent = new RoutedAgent(route, this.options.dialTimeout, {
-      keepAlive: true,
-      timeout: this.options.freeSocketTimeout,
-      maxSockets: 256,
-      maxFreeSockets: 256,
-      scheduling: 'lifo',
+    const agent = new Agent({
+      connect: connectorFor(route, this.options.dialTimeout),
+      connections: 256,
+      pipelining: 1,
+      keepAliveTimeout: this.options.freeSocketTimeout,
+      keepAliveMaxTimeout: this.options.freeSocketTimeout,
     });
     this.#agents.set(key, agent);
     while (this.#agents.size > this.options.maxAgents) {
       const oldest = this.#agents.keys().next();
       if (oldest.done === true) break;
-      this.#agents.get(oldest.value)?.retire();
+      this.#agents
+        .get(oldest.value)
+        ?.close()
+        .catch(() => undefined);
       this.#agents.delete(oldest.value);
     }
     return agent;
   }
 
-  /** Destroys every agent's sockets, busy or not (shutdown). */
+  /** Destroys every agent's connections, busy or not (shutdown). */
   destroyAll(): void {
-    for (const agent of this.#agents.values()) agent.destroy();
+    for (const agent of this.#agents.values()) agent.destroy().catch(() => undefined);
     this.#agents.clear();
   }
 }
