@@ -5,7 +5,8 @@ import { AccessEntry } from './access-log.js';
 import { denialAnswer, errorAnswer, type AnswerFormat, type ProxyAnswer } from './deny-page.js';
 import { authority, dialTunnel, type Endpoint } from './dial.js';
 import { VIA } from './hop-by-hop.js';
-import { flowMeters, streamFlow } from './metered-flow.js';
+import { flowMeters, MeteredFlow, streamFlow, type MeteredFlowOptions } from './metered-flow.js';
+import { ReusedBufferReader } from './reused-buffer-reader.js';
 import { normalizeClientIp, parseConnectTarget } from './request-target.js';
 import { noop, PROXY_RULE, requestContext, type ProxyRuntime } from './runtime.js';
 import { classifyUpstreamError } from './upstream-errors.js';
@@ -76,9 +77,11 @@ export async function handleConnect(
     refuse(denialAnswer(decision, format(back)));
     return;
   }
+  // A direct tunnel reads the origin into reused buffers; one through a parent proxy reads 'data'.
+  const reader = decision.route?.parentProxy === undefined ? new ReusedBufferReader() : undefined;
   let upstream: Socket;
   try {
-    upstream = await dialTunnel(target, decision.route, rt.settings.dialTimeout, true);
+    upstream = await dialTunnel(target, decision.route, rt.settings.dialTimeout, true, reader?.onread);
   } catch (err) {
     const failure = classifyUpstreamError(err);
     entry.error = failure.code;
@@ -93,7 +96,7 @@ export async function handleConnect(
     entry.write();
     return;
   }
-  runTunnel(rt, { client, upstream, head, decision, entry, target });
+  runTunnel(rt, { client, upstream, head, decision, entry, target, reader });
 }
 
 interface Tunnel {
@@ -103,6 +106,7 @@ interface Tunnel {
   readonly decision: Decision;
   readonly entry: AccessEntry;
   readonly target: Endpoint;
+  readonly reader: ReusedBufferReader | undefined;
 }
 
 function runTunnel(rt: ProxyRuntime, t: Tunnel): void {
@@ -114,7 +118,7 @@ function runTunnel(rt: ProxyRuntime, t: Tunnel): void {
     upstream.destroy();
     client.destroy();
   };
-  const flow = streamFlow(upstream, {
+  const flowOptions: Omit<MeteredFlowOptions, 'source'> = {
     sink: client,
     meters: flowMeters(t.decision),
     pacers: t.decision.pacers,
@@ -130,7 +134,11 @@ function runTunnel(rt: ProxyRuntime, t: Tunnel): void {
       entry.end = 'write-stall';
       destroyBoth();
     },
-  });
+  };
+  const flow =
+    t.reader === undefined
+      ? streamFlow(upstream, flowOptions)
+      : t.reader.feed(new MeteredFlow({ ...flowOptions, source: upstream }), client);
   client.once('close', () => {
     rt.tunnels.delete(client);
     flow.stop();
@@ -178,6 +186,7 @@ function runTunnel(rt: ProxyRuntime, t: Tunnel): void {
     entry.up += t.head.length;
     upstream.write(t.head);
   }
-  flow.start();
+  if (t.reader === undefined) flow.start();
+  else t.reader.start();
   client.resume();
 }

@@ -52,6 +52,7 @@ export function connectDirect(
   localAddress: string | undefined,
   timeoutMs: number,
   allowHalfOpen = false,
+  onread?: net.OnReadOpts,
 ): net.Socket {
   // Node passes the stream options through to the socket; its typings do not list them.
   const options: net.TcpNetConnectOpts & { writableHighWaterMark: number } = {
@@ -62,7 +63,10 @@ export function connectDirect(
     writableHighWaterMark: FLOW_HIGH_WATER_MARK,
   };
   if (localAddress !== undefined) options.localAddress = localAddress;
+  if (onread !== undefined) options.onread = onread;
   const socket = net.connect(options);
+  // Reads into the caller's buffers start when the caller resumes the socket, not on connect.
+  if (onread !== undefined) socket.pause();
   if (timeoutMs > 0) {
     const timer = setTimeout(() => {
       socket.destroy(
@@ -167,16 +171,19 @@ async function socksHandshake(
 /**
  * A connected socket to `target`, going out the way `route` says: from its source address, through
  * its parent proxy (HTTP CONNECT or SOCKS5), or directly. One deadline covers the whole dial.
+ * `onread` (reads into the caller's buffers, the socket paused until the caller resumes it) is
+ * used on direct connections only: a parent's handshake is read as 'data'.
  */
 export async function dialTunnel(
   target: Endpoint,
   route: Route | undefined,
   timeoutMs: number,
   allowHalfOpen = false,
+  onread?: net.OnReadOpts,
 ): Promise<net.Socket> {
   const parent = route?.parentProxy;
   if (parent === undefined) {
-    return connected(connectDirect(target, route?.localAddress, timeoutMs, allowHalfOpen));
+    return connected(connectDirect(target, route?.localAddress, timeoutMs, allowHalfOpen, onread));
   }
   if (!isHttpParent(route) && !isSocksParent(route)) {
     throw new ProxyError(BAD_PARENT, `unsupported parent proxy scheme ${parent.protocol}`);

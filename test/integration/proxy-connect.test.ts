@@ -183,6 +183,37 @@ describe('proxy: tunnel limits', () => {
     }
   });
 
+  it('delivers every byte in order to a client that reads in fits and starts', async () => {
+    // The origin writes far faster than the client reads, so writes to the client are often still
+    // pending when the next read from the origin comes: the read buffer must not be reused then.
+    const total = 8 * 1024 * KiB;
+    const source = await startRawListener(`send:${total}`);
+    const tp = await startTestProxy(new TestPolicy(), { connectPorts: [source.port] });
+    try {
+      const t = await openTunnel(tp.port, `127.0.0.1:${source.port}`);
+      const parts: Buffer[] = [t.rest];
+      let reads = 0;
+      const got = await new Promise<Buffer>((resolve) => {
+        t.socket.on('data', (d: Buffer) => {
+          parts.push(d);
+          reads += 1;
+          if (reads % 8 === 0) {
+            t.socket.pause();
+            setTimeout(() => t.socket.resume(), 5);
+          }
+        });
+        t.socket.on('error', () => {});
+        t.socket.on('close', () => resolve(Buffer.concat(parts)));
+        t.socket.resume();
+      });
+      assert.equal(got.length, total);
+      assert.ok(got.equals(patternBytes(total)), 'the bytes arrive unchanged and in order');
+    } finally {
+      await tp.close();
+      await source.close();
+    }
+  });
+
   it('ends the tunnel cleanly when the origin closes, after delivering everything', async () => {
     const source = await startRawListener(`send:${300 * KiB}`);
     const tp = await startTestProxy(new TestPolicy(), { connectPorts: [source.port] });
