@@ -2,16 +2,10 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Decision } from '../rules/decision.js';
 import { AccessEntry } from './access-log.js';
 import { denialAnswer, errorAnswer, wantsHtml, type AnswerFormat } from './deny-page.js';
-import { normalizeClientIp, parseAbsoluteTarget } from './request-target.js';
+import { hasBody, normalizeClientIp, parseAbsoluteTarget } from './request-target.js';
 import { relayUpstream } from './relay-upstream.js';
 import { noop, PROXY_RULE, requestContext, type ProxyRuntime } from './runtime.js';
 import { sendAnswer } from './write-answer.js';
-
-/** Whether the request carries a body (the framing llhttp accepted). */
-export function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as Partial<PromiseLike<T>>).then === 'function';

@@ -5,7 +5,7 @@ import type { AccessEntry } from './access-log.js';
 import { errorAnswer, type AnswerFormat } from './deny-page.js';
 import { authority, isHttpParent, parentAuthorization, parentEndpoint } from './dial.js';
 import { relayHeaders } from './hop-by-hop.js';
-import type { ForwardTarget } from './request-target.js';
+import { hasBody, type ForwardTarget } from './request-target.js';
 import { relayResponse, type ResponseRelay } from './relay-response.js';
 import type { Decision } from '../rules/decision.js';
 import type { ProxyRuntime } from './runtime.js';
@@ -39,11 +39,6 @@ function requestHeaders(x: Exchange): string[] {
   if (x.req.headers['transfer-encoding'] !== undefined) drop.push('content-length');
   // The absolute URI names the host; any Host header the client sent is ignored (RFC 9112 §3.2.2).
   return ['Host', x.target.hostHeader, ...relayHeaders(x.req.rawHeaders, { drop, add })];
-}
-
-function bodyless(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
 }
 
 /** The request body as it goes up, counted for the access log as undici pulls it. */
@@ -108,9 +103,9 @@ class UpstreamAttempt implements Dispatcher.DispatchHandler {
     if (status < 200) return;
     this.#responded = true;
     const raw = controller.rawHeaders;
-    const names: string[] = [];
-    if (Array.isArray(raw)) for (const item of raw) names.push(item.toString('latin1'));
-    this.#relay = relayResponse(this.rt, this.x, controller, status, statusMessage, names);
+    const rawHeaders: string[] = [];
+    if (Array.isArray(raw)) for (const item of raw) rawHeaders.push(item.toString('latin1'));
+    this.#relay = relayResponse(this.rt, this.x, controller, status, statusMessage, rawHeaders);
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -142,7 +137,7 @@ class UpstreamAttempt implements Dispatcher.DispatchHandler {
       return;
     }
     const method = req.method ?? 'GET';
-    if (this.attempt === 0 && bodyless(req) && IDEMPOTENT.has(method) && staleConnection(err)) {
+    if (this.attempt === 0 && !hasBody(req) && IDEMPOTENT.has(method) && staleConnection(err)) {
       send(this.rt, this.x, 1, this.onAttempt);
       return;
     }
@@ -151,7 +146,7 @@ class UpstreamAttempt implements Dispatcher.DispatchHandler {
     entry.end = 'upstream-error';
     entry.status = failure.status;
     const reason = `${target.host}:${target.port}: ${failure.reason}`;
-    const close = !bodyless(req) && !req.readableEnded;
+    const close = hasBody(req) && !req.readableEnded;
     sendAnswer(
       res,
       errorAnswer(failure.status, STATUS_CODES[failure.status] ?? 'Error', reason, this.x.format),
@@ -180,7 +175,7 @@ function send(
   const parent = isHttpParent(route) ? parentEndpoint(route.parentProxy) : undefined;
   const handler = new UpstreamAttempt(rt, x, attempt, onAttempt);
   onAttempt(handler);
-  const noBody = bodyless(req);
+  const noBody = !hasBody(req);
   const idle = rt.settings.idleTimeout;
   agent.dispatch(
     {

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Endpoint } from './dial.js';
 
 /** What an absolute-URI request asks for, in the forms the proxy needs. */
@@ -82,4 +83,10 @@ export function parseConnectTarget(target: string): Parsed<Endpoint> {
   const host = canonicalHost(url);
   if (host === '') return { ok: false, reason: 'the host is empty' };
   return { ok: true, value: { host, port } };
+}
+
+/** Whether the request carries a body (the framing llhttp accepted). */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
