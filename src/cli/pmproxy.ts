@@ -6,6 +6,7 @@ import { runCheckConfig } from './check-config.js';
 import { runAdminCommand } from './admin/dispatch.js';
 import { hashPasswordCommand } from './admin/hash-password.js';
 import { EXIT_USAGE, UsageError } from './usage-error.js';
+import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
 
 const USAGE = `usage: pmproxy [serve] [--config DIR]          run the gateway
        pmproxy check-config [--config DIR]     check the configuration without serving
@@ -58,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+exitQuietlyOnClosedPipe();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -149,7 +149,15 @@ describe('the web pages in a browser behind the proxy', { skip: missing ?? false
   it('follows next only to http(s) URLs and paths of its own', async () => {
     const context = await freshContext(browser);
     const page = await context.newPage();
-    for (const next of ['javascript:alert(1)', '//evil.example/', 'data:text/html,x']) {
+    for (const next of [
+      'javascript:alert(1)',
+      '//evil.example/',
+      'data:text/html,x',
+      '/..//evil.example',
+      '/.//evil.example/',
+      '/%2e%2e//evil.example',
+      '/a/../..//evil.example',
+    ]) {
       await page.goto(`${api}/login?next=${encodeURIComponent(next)}`);
       await logIn(page, 'bob', 'bob-pass');
       await page.waitForURL(`${api}/status`);

@@ -14,7 +14,11 @@ export function safeNext(raw, origin) {
   if (raw.startsWith('/')) {
     if (raw.startsWith('//') || raw.startsWith('/\\')) return FALLBACK;
     const url = parse(raw, origin);
-    return url !== undefined && url.origin === origin ? url.pathname + url.search + url.hash : FALLBACK;
+    if (url === undefined || url.origin !== origin) return FALLBACK;
+    // Judged as the browser will read it: "/..//evil.example" resolves to the path "//evil.example",
+    // which location.replace() would take for another host.
+    const path = url.pathname + url.search + url.hash;
+    return path.startsWith('//') ? FALLBACK : path;
   }
   // Only an absolute URL: a bare "evil.example" must not become a path the user did not mean.
   if (!/^https?:\/\//iu.test(raw)) return FALLBACK;
