@@ -5,6 +5,8 @@ import type { SessionRecord, Store, StoredUser } from './types.js';
 import { migrate } from './migrations.js';
 import type { FileRecords } from './file-records.js';
 import { SqliteFileRecords } from './sqlite-file-records.js';
+import type { LoginFailures } from './login-failures.js';
+import { SqliteLoginFailures } from './sqlite-login-failures.js';
 
 /** How long a writer waits for the other process (server or admin command) to finish its write. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -32,11 +34,13 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #sql;
   readonly files: FileRecords;
+  readonly logins: LoginFailures;
 
   private constructor(db: Database.Database) {
     this.#db = db;
     this.#sql = prepareStatements(db);
     this.files = new SqliteFileRecords(db);
+    this.logins = new SqliteLoginFailures(db);
   }
 
   /** Opens (creating folders, file and schema as needed) the store at `path`; ':memory:' for tests. */
