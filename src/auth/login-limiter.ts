@@ -86,7 +86,11 @@ export class LoginLimiter {
       this.log.warn('login locked out', { user, ip, failures: pair, window: `${minutes}m` });
     }
     if (address === this.limits.perAddress) {
-      this.log.warn('login locked out for the whole address', { ip, failures: address, window: `${minutes}m` });
+      this.log.warn('login locked out for the whole address', {
+        ip,
+        failures: address,
+        window: `${minutes}m`,
+      });
     }
   }
 

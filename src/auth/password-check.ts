@@ -25,7 +25,12 @@ export const BUSY_MESSAGE = 'too many password checks in progress; try again in 
 export function checkPassword(
   checker: PasswordChecker,
   db: UserDB,
-  attempt: { readonly user: string; readonly pass: string; readonly ip: string; readonly surface: LoginSurface },
+  attempt: {
+    readonly user: string;
+    readonly pass: string;
+    readonly ip: string;
+    readonly surface: LoginSurface;
+  },
 ): PasswordOutcome | Promise<PasswordOutcome> {
   const { user, pass, ip, surface } = attempt;
   // Asked before the point is taken, so a full queue costs the store nothing.

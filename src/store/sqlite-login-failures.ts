@@ -24,11 +24,11 @@ export class SqliteLoginFailures implements LoginFailures {
         'SELECT user, ip, failures, expires FROM login_failures WHERE user = ? AND ip = ? AND expires > ?',
       ),
       // A count whose window ended restarts at 1 with a fresh window.
-      add: db.prepare<[string, string, number, number]>(
-        `INSERT INTO login_failures (user, ip, failures, expires) VALUES (?1, ?2, 1, ?3 + ?4)
+      add: db.prepare<[{ user: string; ip: string; now: number; window: number }]>(
+        `INSERT INTO login_failures (user, ip, failures, expires) VALUES (@user, @ip, 1, @now + @window)
          ON CONFLICT (user, ip) DO UPDATE SET
-           failures = CASE WHEN expires > ?3 THEN failures + 1 ELSE 1 END,
-           expires = CASE WHEN expires > ?3 THEN expires ELSE ?3 + ?4 END`,
+           failures = CASE WHEN expires > @now THEN failures + 1 ELSE 1 END,
+           expires = CASE WHEN expires > @now THEN expires ELSE @now + @window END`,
       ),
       giveBack: db.prepare<[string, string, number]>(
         `UPDATE login_failures SET failures = failures - 1
@@ -48,13 +48,14 @@ export class SqliteLoginFailures implements LoginFailures {
     this.#reserve = db.transaction(
       (user: string, ip: string, limits: FailureLimits, now: number): Reservation => {
         const pair = sql.get.get(user, ip, now);
-        if (pair !== undefined && pair.failures >= limits.perUser) return { taken: false, count: toCount(pair) };
+        if (pair !== undefined && pair.failures >= limits.perUser)
+          return { taken: false, count: toCount(pair) };
         const address = sql.get.get(ADDRESS, ip, now);
         if (address !== undefined && address.failures >= limits.perAddress) {
           return { taken: false, count: toCount(address) };
         }
-        sql.add.run(user, ip, now, limits.windowMs);
-        sql.add.run(ADDRESS, ip, now, limits.windowMs);
+        sql.add.run({ user, ip, now, window: limits.windowMs });
+        sql.add.run({ user: ADDRESS, ip, now, window: limits.windowMs });
         return { taken: true };
       },
     );
