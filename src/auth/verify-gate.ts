@@ -25,17 +25,18 @@ export function threadpoolSize(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /**
- * One thread of the pool is left to DNS and the file system; no address takes more than half;
- * the queues hold a few verifications' worth (at ~25-50 ms each, the longest wait stays well
- * under a second).
+ * One thread of the pool is left to DNS and the file system, and no address takes all the rest,
+ * so another address's check starts at once. The queue of an address holds a building's worth of
+ * first requests behind one NAT address (about half a second of checks at ~40 ms each); the
+ * overall queue twice that.
  */
 export function defaultGateLimits(pool = threadpoolSize()): VerifyGateLimits {
   const concurrency = Math.max(1, pool - 1);
   return {
     concurrency,
-    perAddressRunning: Math.max(1, Math.floor(concurrency / 2)),
-    perAddressQueue: 4,
-    totalQueue: 8 * concurrency,
+    perAddressRunning: Math.max(1, Math.ceil(concurrency / 2)),
+    perAddressQueue: 16,
+    totalQueue: 32,
   };
 }
 
