@@ -86,6 +86,7 @@ export class CredentialCache {
     if (!(outcome instanceof Promise)) return refused(outcome);
     const verifying = outcome.then(
       (result): CredentialCheck => {
+        if (result.kind === 'locked' || result.kind === 'busy') return refused(result);
         const right = result.kind === 'right';
         this.#remember(key, right ? creds.user : undefined, clock);
         return right ? { ok: true, user: creds.user } : WRONG;

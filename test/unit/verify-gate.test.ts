@@ -87,7 +87,7 @@ describe('VerifyGate', () => {
     assert.equal(threadpoolSize({ UV_THREADPOOL_SIZE: 'lots' }), 4);
     assert.deepEqual(defaultGateLimits(4), {
       concurrency: 3,
-      perAddressRunning: 2,
+      perAddressRunning: 1,
       perAddressQueue: 16,
       totalQueue: 32,
     });
