@@ -97,7 +97,7 @@ export class VerifyGate {
     try {
       running = task();
     } catch (err) {
-      running = Promise.reject(err as Error);
+      running = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return running.finally(() => this.#finished(ip));
   }
