@@ -34,7 +34,7 @@ export function defaultGateLimits(pool = threadpoolSize()): VerifyGateLimits {
   const concurrency = Math.max(1, pool - 1);
   return {
     concurrency,
-    perAddressRunning: Math.max(1, Math.floor(concurrency / 2)),
+    perAddressRunning: Math.max(1, Math.ceil(concurrency / 2)),
     perAddressQueue: 16,
     totalQueue: 32,
   };

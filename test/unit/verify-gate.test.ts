@@ -46,7 +46,7 @@ describe('VerifyGate', () => {
   it('serves waiting addresses in turn, so a flood from one address does not hold another back', async () => {
     const gate = new VerifyGate({
       concurrency: 1,
-      perAddressRunning: 1,
+      perAddressRunning: 2,
       perAddressQueue: 10,
       totalQueue: 20,
     });
@@ -87,7 +87,7 @@ describe('VerifyGate', () => {
     assert.equal(threadpoolSize({ UV_THREADPOOL_SIZE: 'lots' }), 4);
     assert.deepEqual(defaultGateLimits(4), {
       concurrency: 3,
-      perAddressRunning: 1,
+      perAddressRunning: 2,
       perAddressQueue: 16,
       totalQueue: 32,
     });
