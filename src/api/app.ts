@@ -12,6 +12,7 @@ import { requireRule } from './guards.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { discoverRoutes } from './routes/discover-routes.js';
 import { fileAdminRoutes } from './routes/file-admin-routes.js';
+import { loginRoutes } from './routes/login-routes.js';
 import { pacRoute } from './routes/pac-route.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { statusRoutes } from './routes/status-routes.js';
@@ -57,6 +58,7 @@ export function mountApi(app: Koa, deps: ApiDeps, log: Logger): void {
   discoverRoutes(api, deps);
   statusRoutes(api, deps);
   adminRoutes(api, deps);
+  loginRoutes(api, deps);
   fileAdminRoutes(api, deps);
   userRoutes(api, deps);
   compatRoutes(api, deps);

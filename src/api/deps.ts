@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/load.js';
 import type { Manager, Services } from '../managers/types.js';
 import type { RulePolicy } from '../rules/policy.js';
-import type { LoginLimiter } from './login-limiter.js';
+import type { PasswordChecker } from '../auth/password-check.js';
 import type { TokenSigner } from './tokens.js';
 import type { UserDirectory } from '../users/types.js';
 
@@ -13,7 +13,8 @@ import type { UserDirectory } from '../users/types.js';
 export interface ApiDeps {
   readonly services: Services;
   readonly tokens: TokenSigner;
-  readonly loginLimiter: LoginLimiter;
+  /** Every password check goes through its limiter and gate. */
+  readonly passwords: PasswordChecker;
   config(): LoadedConfig;
   managers(): ReadonlyMap<string, Manager>;
   /** The user databases of the running configuration (services.users is the first one's). */

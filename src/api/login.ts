@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { checkPassword } from '../auth/password-check.js';
 import { SessionIPM } from '../managers/session-ipm.js';
 import type { SessionRecord } from '../store/types.js';
 import { CSRF_COOKIE, TOKEN_COOKIE, type Caller } from './caller.js';
@@ -94,7 +95,7 @@ export async function logIn(
   user: string,
   pass: string,
 ): Promise<IssuedToken> {
-  await checkPassword(deps, manager, ip, user, pass);
+  await verifyLogin(deps, manager, ip, user, pass);
   return issueToken(deps, manager, deps.services.sessions.open(manager.name, manager.config.auth, ip, user));
 }
 
@@ -103,23 +104,36 @@ export function renewToken(deps: ApiDeps, caller: Caller): Promise<IssuedToken> 
   return issueToken(deps, sessionManager(deps, caller.claims.manager), caller.session);
 }
 
-/** Checks the password (argon2, as slow for unknown users), counting failures against the address. */
-async function checkPassword(
+/**
+ * Checks the password (argon2, as slow for unknown users) behind the gate, the attempt counted
+ * against the user at this address and the address before the check runs.
+ */
+async function verifyLogin(
   deps: ApiDeps,
   manager: SessionIPM,
   ip: string,
   user: string,
   pass: string,
 ): Promise<void> {
-  await deps.loginLimiter.admit(ip);
   const db = deps.users().get(manager.config.auth);
   if (db === undefined) throw new Error(`user database "${manager.config.auth}" is missing`);
-  if (await db.verify(user, pass)) {
-    await deps.loginLimiter.succeeded(ip);
-    return;
+  const outcome = await checkPassword(deps.passwords, db, { user, pass, ip, surface: 'api' });
+  switch (outcome.kind) {
+    case 'right':
+      return;
+    case 'wrong':
+      throw new ApiError(401, 'bad_credentials', 'wrong user or password');
+    case 'locked':
+      throw new ApiError(
+        429,
+        'too_many_attempts',
+        outcome.message,
+        {},
+        { 'Retry-After': String(outcome.retryAfterSeconds) },
+      );
+    case 'busy':
+      throw new ApiError(429, 'too_many_attempts', outcome.message, {}, { 'Retry-After': '1' });
   }
-  await deps.loginLimiter.failed(ip);
-  throw new ApiError(401, 'bad_credentials', 'wrong user or password');
 }
 
 export function closeSession(deps: ApiDeps, caller: Caller): void {

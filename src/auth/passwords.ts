@@ -13,13 +13,6 @@ export const HASH_OPTIONS = {
   parallelism: 1,
 } as const;
 
-/**
- * A hash of a random password nobody knows, made with HASH_OPTIONS, so checking a missing user costs
- * what checking a real one does. Regenerate it if HASH_OPTIONS change (a unit test compares them).
- */
-export const DUMMY_HASH =
-  '$argon2id$v=19$m=19456,p=1,t=2$dYUpb3vt57+j/NfbJoAGDA$ee76bEiIM19o15+/qNo+ENlXI5M++8T6+5oYrb+8zng';
-
 /** An argon2 PHC string ready to store or paste into `[mapDB.userPass]`. */
 export function hashPassword(pass: string): Promise<string> {
   return argon2.hash(pass, HASH_OPTIONS);
@@ -35,9 +28,12 @@ export async function verifyPassword(hash: string, pass: string): Promise<boolea
   }
 }
 
-/** Spends the time of a real verification and answers false: the path for a user that does not exist. */
-export async function verifyUnknownUser(pass: string): Promise<false> {
-  await verifyPassword(DUMMY_HASH, pass);
+/**
+ * Spends the time of a real verification and answers false: the path for a user that does not
+ * exist. `dummyHash` must carry the parameters of the database's real hashes (dummyHashLike).
+ */
+export async function verifyUnknownUser(dummyHash: string, pass: string): Promise<false> {
+  await verifyPassword(dummyHash, pass);
   return false;
 }
 

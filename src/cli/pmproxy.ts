@@ -23,6 +23,8 @@ const USAGE = `usage: pmproxy [serve] [--config DIR]          run the gateway
        pmproxy session close IP|USER [--manager M]
        pmproxy files ls [--prefix P] [--json]   stored uploads, and the space they take
        pmproxy files rm PATH...                 delete stored files, with all their versions
+       pmproxy login ls [--json]                addresses and users locked out by failed logins
+       pmproxy login unlock ADDRESS|USER        lift a lockout (applies to a running server at once)
 
 DIR defaults to $PMPROXY_CONFIG, then ~/.config/pmproxy. Users for 'user' commands live in the
 configuration's [sqlDB]; quota, session and files commands work on the store the server uses, even
@@ -50,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
     case 'quota':
     case 'session':
     case 'files':
+    case 'login':
       return runAdminCommand(command, rest);
     case 'help':
       process.stdout.write(`${USAGE}\n`);

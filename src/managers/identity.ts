@@ -22,7 +22,11 @@ export function userOf(
   if (ctx.proxyAuthorization === undefined) return undefined;
   const userDB = services.users.get(db);
   if (userDB === undefined) return undefined;
-  const checked = credentialCacheFor(userDB).check(ctx.proxyAuthorization, services.clock);
+  const checked = credentialCacheFor(userDB, services).check(
+    ctx.proxyAuthorization,
+    ctx.clientIp,
+    services.clock,
+  );
   return checked instanceof Promise ? checked.then((c) => record(ctx, db, c)) : record(ctx, db, checked);
 }
 

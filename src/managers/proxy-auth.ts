@@ -43,7 +43,7 @@ export const proxyAuth: ManagerKind<ProxyAuthConfig> = {
     const db = services.users.get(config.auth);
     if (db === undefined)
       throw new Error(`proxyAuth "${config.name}": no user database named "${config.auth}"`);
-    return new ProxyAuth(config, services, credentialCacheFor(db));
+    return new ProxyAuth(config, services, credentialCacheFor(db, services));
   },
 };
 
@@ -61,7 +61,7 @@ class ProxyAuth implements Manager {
 
   /** Synchronous for a missing, malformed or recently verified header; a Promise while argon2 runs. */
   test(ctx: RequestContext): Verdict | Promise<Verdict> {
-    const checked = this.credentials.check(ctx.proxyAuthorization, this.services.clock);
+    const checked = this.credentials.check(ctx.proxyAuthorization, ctx.clientIp, this.services.clock);
     return checked instanceof Promise
       ? checked.then((c) => this.#verdict(ctx, c))
       : this.#verdict(ctx, checked);
@@ -72,7 +72,8 @@ class ProxyAuth implements Manager {
       ctx.users.set(this.config.auth, check.user);
       return { match: true, reason: `${check.user} by proxy credentials` };
     }
-    const reason = check.problem === 'missing' ? 'no proxy credentials' : 'wrong proxy credentials';
+    const reason =
+      check.problem === 'missing' ? 'no proxy credentials' : (check.message ?? 'wrong proxy credentials');
     return { match: false, reason, challenge: this.config.realm };
   }
 

@@ -79,10 +79,16 @@ export function denialAnswer(decision: Decision, format: AnswerFormat): ProxyAns
     // page when its user cancels the password prompt.
     const sessionsToo = decision.trace.some((e) => e.kind === 'sessionIPM' && e.match === false);
     const link = sessionsToo ? loginUrl(format) : undefined;
-    const lines =
+    // Why the credentials sent were refused (wrong, too many failures, busy), when some were sent.
+    const refused = decision.trace
+      .filter((e) => e.kind === 'proxyAuth' && e.match === false && e.reason !== 'no proxy credentials')
+      .flatMap((e) => (e.reason === undefined ? [] : [e.reason]));
+    const lines = [
       link === undefined
-        ? ['Send your user name and password to the proxy.']
-        : ['Send your user name and password to the proxy, or log in on the web page below.'];
+        ? 'Send your user name and password to the proxy.'
+        : 'Send your user name and password to the proxy, or log in on the web page below.',
+      ...new Set(refused),
+    ];
     const { contentType, body } = render(407, 'Proxy authentication required', lines, link, format);
     return {
       status: 407,

@@ -20,7 +20,8 @@ import { fileRouteDeps, mountApi } from '../api/app.js';
 import { ExpiryJob } from '../files/expiry-job.js';
 import { startPlainFileServer, type PlainFileServer } from './plain-file-server.js';
 import { TokenSigner } from '../api/tokens.js';
-import { LoginLimiter } from '../api/login-limiter.js';
+import { LoginLimiter } from '../auth/login-limiter.js';
+import { verifyGate } from '../auth/verify-gate.js';
 
 export interface GatewayOptions {
   readonly configDir: string;
@@ -87,7 +88,7 @@ export class Gateway {
     const api: ApiDeps = {
       services,
       tokens: new TokenSigner(store, clock),
-      loginLimiter: new LoginLimiter(),
+      passwords: { limiter: new LoginLimiter(store, clock, log), gate: verifyGate },
       config: () => started.gateway?.config ?? generation.config,
       managers: () => started.gateway?.managers ?? generation.managers,
       users: () => started.gateway?.users ?? generation.users,

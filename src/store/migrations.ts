@@ -50,6 +50,17 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX file_versions_by_sha256 ON file_versions (sha256);
   CREATE INDEX file_versions_by_time ON file_versions (uploaded_at);
   `,
+  // Failed logins per (user, address), and per address under user '' (see sqlite-login-failures.ts).
+  `
+  CREATE TABLE login_failures (
+    user TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    failures INTEGER NOT NULL,
+    expires INTEGER NOT NULL,
+    PRIMARY KEY (user, ip)
+  ) STRICT;
+  CREATE INDEX login_failures_by_ip ON login_failures (ip);
+  `,
 ];
 
 export const SCHEMA_VERSION_KEY = 'schema_version';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -5,6 +6,14 @@ import type { SessionRecord, Store, StoredUser } from './types.js';
 import { migrate } from './migrations.js';
 import type { FileRecords } from './file-records.js';
 import { SqliteFileRecords } from './sqlite-file-records.js';
+import type { LoginFailures } from './login-failures.js';
+import { SqliteLoginFailures } from './sqlite-login-failures.js';
+
+/**
+ * Meta key rewritten (with a fresh random value) after every change of a user's password or
+ * existence, by whichever process made it: verification caches drop what they remembered.
+ */
+export const USERS_CHANGED_KEY = 'users.changed';
 
 /** How long a writer waits for the other process (server or admin command) to finish its write. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -32,11 +41,13 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #sql;
   readonly files: FileRecords;
+  readonly logins: LoginFailures;
 
   private constructor(db: Database.Database) {
     this.#db = db;
     this.#sql = prepareStatements(db);
     this.files = new SqliteFileRecords(db);
+    this.logins = new SqliteLoginFailures(db);
   }
 
   /** Opens (creating folders, file and schema as needed) the store at `path`; ':memory:' for tests. */
@@ -73,10 +84,13 @@ export class SqliteStore implements Store {
       display: user.displayName ?? null,
       now: Date.now(),
     });
+    this.setMeta(USERS_CHANGED_KEY, randomUUID());
   }
 
   deleteUser(name: string): boolean {
-    return this.#sql.deleteUser.run(name).changes > 0;
+    const deleted = this.#sql.deleteUser.run(name).changes > 0;
+    if (deleted) this.setMeta(USERS_CHANGED_KEY, randomUUID());
+    return deleted;
   }
 
   setGroups(name: string, groups: readonly string[]): void {

@@ -1,4 +1,5 @@
 import type { FileRecords } from './file-records.js';
+import type { LoginFailures } from './login-failures.js';
 
 /**
  * Persistence behind one interface. SQLite (better-sqlite3, synchronous) is the default; every
@@ -24,6 +25,8 @@ export interface SessionRecord {
 export interface Store {
   /** The file server's catalog. */
   readonly files: FileRecords;
+  /** Failed password attempts per (user, address) and per address. */
+  readonly logins: LoginFailures;
 
   // users and groups of sqlDB
   getUser(name: string): StoredUser | undefined;

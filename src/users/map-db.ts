@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { TableReader } from '../config/table-reader.js';
 import { isPhcHash, verifyPassword, verifyUnknownUser } from '../auth/passwords.js';
+import { dummyHashLike } from '../auth/dummy-hash.js';
 import type { Store } from '../store/types.js';
 import type { UserDB } from './types.js';
 import type { UserDBKind } from './kind.js';
@@ -98,7 +99,11 @@ class MapUserDB implements UserDB {
   readonly #plain = new Map<string, Buffer>();
   readonly #groups: ReadonlyMap<string, readonly string[]>;
   readonly #displayNames: ReadonlyMap<string, string>;
-  readonly #anyHash: boolean;
+  /**
+   * With the parameters of this table's own hashes; undefined when it holds none (then no check
+   * runs argon2, and none needs to).
+   */
+  readonly dummyHash: string | undefined;
 
   constructor(config: MapDBConfig) {
     this.name = config.name;
@@ -108,19 +113,20 @@ class MapUserDB implements UserDB {
     }
     this.#groups = config.userGroups;
     this.#displayNames = config.displayNames;
-    this.#anyHash = this.#hashes.size > 0;
+    this.dummyHash = this.#hashes.size > 0 ? dummyHashLike(this.#hashes.values()) : undefined;
   }
 
-  verify(user: string, pass: string): Promise<boolean> {
+  /**
+   * Every check costs the same whether the user exists, has a hash or has a plaintext password:
+   * when the table holds hashes, one argon2 verification each (a plaintext user's included, so
+   * plaintext users cannot be told from unknown ones); otherwise one HMAC comparison each.
+   */
+  async verify(user: string, pass: string): Promise<boolean> {
     const hash = this.#hashes.get(user);
     if (hash !== undefined) return verifyPassword(hash, pass);
-    const given = digest(pass);
+    if (this.dummyHash !== undefined) await verifyUnknownUser(this.dummyHash, pass);
     const stored = this.#plain.get(user);
-    if (stored !== undefined) return Promise.resolve(timingSafeEqual(stored, given));
-    // A missing user costs what a present one would: argon2 when the table holds hashes.
-    if (this.#anyHash) return verifyUnknownUser(pass);
-    timingSafeEqual(NOBODY_DIGEST, given);
-    return Promise.resolve(false);
+    return timingSafeEqual(stored ?? NOBODY_DIGEST, digest(pass)) && stored !== undefined;
   }
 
   #exists(user: string): boolean {

@@ -1,5 +1,7 @@
 import type { TableReader } from '../config/table-reader.js';
 import { verifyPassword, verifyUnknownUser } from '../auth/passwords.js';
+import { dummyHashLike } from '../auth/dummy-hash.js';
+import { USERS_CHANGED_KEY } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
 import type { UserDB } from './types.js';
 import type { UserDBKind } from './kind.js';
@@ -23,9 +25,14 @@ export const sqlDBKind: UserDBKind<SqlDBConfig> = {
   },
 };
 
+const REVISION_CHECK_MS = 1000;
+
 /** Reads the store on every call, so changes made by the admin CLI in another process apply at once. */
 class SqlUserDB implements UserDB {
   readonly kind = 'sqlDB';
+  #revision: string | undefined;
+  #nextRevisionCheck = 0;
+  #dummy: { readonly hash: string; readonly revision: string | undefined } | undefined;
 
   constructor(
     readonly name: string,
@@ -34,7 +41,28 @@ class SqlUserDB implements UserDB {
 
   verify(user: string, pass: string): Promise<boolean> {
     const found = this.store.getUser(user);
-    return found === undefined ? verifyUnknownUser(pass) : verifyPassword(found.passwordHash, pass);
+    return found === undefined
+      ? verifyUnknownUser(this.dummyHash(), pass)
+      : verifyPassword(found.passwordHash, pass);
+  }
+
+  /** Like the users' own hashes; made again when the users changed. */
+  dummyHash(): string {
+    const revision = this.revision();
+    if (this.#dummy?.revision !== revision || this.#dummy === undefined) {
+      this.#dummy = { hash: dummyHashLike(this.store.listUsers().map((u) => u.passwordHash)), revision };
+    }
+    return this.#dummy.hash;
+  }
+
+  /** The store's users-changed token, read at most once a second (the proxy asks per request). */
+  revision(): string | undefined {
+    const now = Date.now();
+    if (now >= this.#nextRevisionCheck) {
+      this.#nextRevisionCheck = now + REVISION_CHECK_MS;
+      this.#revision = this.store.getMeta(USERS_CHANGED_KEY);
+    }
+    return this.#revision;
   }
 
   groups(user: string): readonly string[] | undefined {

@@ -7,6 +7,11 @@ export interface UserDB {
   /** undefined when the user does not exist. */
   groups(user: string): readonly string[] | undefined;
   displayName(user: string): string | undefined;
+  /**
+   * Changes whenever a password may have changed (another process's `pmproxy user passwd`), so
+   * remembered verifications are dropped. Absent: the passwords change only with a reload.
+   */
+  revision?(): string | undefined;
 }
 
 export interface UserDirectory {

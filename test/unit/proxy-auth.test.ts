@@ -2,6 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { CredentialCache } from '../../src/auth/credential-cache.js';
+import { LoginLimiter } from '../../src/auth/login-limiter.js';
+import { VerifyGate } from '../../src/auth/verify-gate.js';
+import { silentLogger } from '../../src/util/logger.js';
 import { parseBasic } from '../../src/auth/basic-credentials.js';
 import { proxyAuth, type ProxyAuthConfig } from '../../src/managers/proxy-auth.js';
 import type { Manager, Services, Verdict } from '../../src/managers/types.js';
@@ -167,11 +170,12 @@ describe('CredentialCache', () => {
   const store = SqliteStore.open(':memory:');
   after(() => store.close());
   const clock = new ManualClock('2024-03-01T08:00:00Z');
+  const checker = () => ({ limiter: new LoginLimiter(store, clock, silentLogger), gate: new VerifyGate() });
 
   it('shares one verification among concurrent requests with the same header', async () => {
     const db = counting(mapDB(store, { u: 'p' }));
-    const cache = new CredentialCache(db);
-    const checks = [1, 2, 3].map(() => cache.check(basic('u', 'p'), clock));
+    const cache = new CredentialCache(db, checker());
+    const checks = [1, 2, 3].map(() => cache.check(basic('u', 'p'), '10.0.0.1', clock));
     assert.ok(checks.every((c) => c instanceof Promise));
     const results = await Promise.all(checks.map((c) => Promise.resolve(c)));
     assert.deepEqual(
@@ -183,27 +187,27 @@ describe('CredentialCache', () => {
 
   it('remembers a failure as a failure for a short time only', async () => {
     const db = counting(mapDB(store, { u: 'p' }));
-    const cache = new CredentialCache(db, { failureTtlMs: 5000 });
-    assert.deepEqual(await cache.check(basic('u', 'x'), clock), { ok: false, problem: 'wrong' });
-    assert.deepEqual(cache.check(basic('u', 'x'), clock), { ok: false, problem: 'wrong' });
+    const cache = new CredentialCache(db, checker(), { failureTtlMs: 5000 });
+    assert.deepEqual(await cache.check(basic('u', 'x'), '10.0.0.1', clock), { ok: false, problem: 'wrong' });
+    assert.deepEqual(cache.check(basic('u', 'x'), '10.0.0.1', clock), { ok: false, problem: 'wrong' });
     assert.equal(db.calls, 1, 'a flood of one wrong header costs one verification');
     clock.advance(5001);
-    assert.deepEqual(await cache.check(basic('u', 'x'), clock), { ok: false, problem: 'wrong' });
+    assert.deepEqual(await cache.check(basic('u', 'x'), '10.0.0.1', clock), { ok: false, problem: 'wrong' });
     assert.equal(db.calls, 2);
   });
 
   it('holds at most maxEntries headers, forgetting the oldest', async () => {
     const db = counting(mapDB(store, { a: '1', b: '2', c: '3' }));
-    const cache = new CredentialCache(db, { maxEntries: 2 });
+    const cache = new CredentialCache(db, checker(), { maxEntries: 2 });
     for (const [u, p] of [
       ['a', '1'],
       ['b', '2'],
       ['c', '3'],
     ] as const)
-      await cache.check(basic(u, p), clock);
+      await cache.check(basic(u, p), '10.0.0.1', clock);
     assert.equal(cache.size, 2);
-    assert.ok(cache.check(basic('a', '1'), clock) instanceof Promise, 'the oldest was forgotten');
-    assert.ok(!(cache.check(basic('c', '3'), clock) instanceof Promise));
+    assert.ok(cache.check(basic('a', '1'), '10.0.0.1', clock) instanceof Promise, 'the oldest was forgotten');
+    assert.ok(!(cache.check(basic('c', '3'), '10.0.0.1', clock) instanceof Promise));
     cache.clear();
     assert.equal(cache.size, 0);
   });

@@ -6,10 +6,11 @@ import { userCommand } from './users.js';
 import { quotaCommand } from './quota.js';
 import { sessionCommand } from './sessions.js';
 import { filesCommand } from './files.js';
+import { loginCommand } from './logins.js';
 
-export type AdminArea = 'user' | 'quota' | 'session' | 'files';
+export type AdminArea = 'user' | 'quota' | 'session' | 'files' | 'login';
 
-/** `pmproxy user|quota|session|files …`: parses the shared flags, opens the store, runs, closes. */
+/** `pmproxy user|quota|session|files|login …`: parses the shared flags, opens the store, runs, closes. */
 export async function runAdminCommand(area: AdminArea, argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -40,6 +41,7 @@ export async function runAdminCommand(area: AdminArea, argv: string[]): Promise<
     if (area === 'user') return await userCommand(ctx, verb, args, flags);
     if (area === 'quota') return quotaCommand(ctx, verb, args, flags);
     if (area === 'files') return filesCommand(ctx, verb, args, flags);
+    if (area === 'login') return loginCommand(ctx, verb, args, flags);
     return sessionCommand(ctx, verb, args, flags);
   } finally {
     ctx.close();
