@@ -164,7 +164,10 @@ export class Ledger implements ConsumptionLedger {
   /** An account's reserved bytes, changed by `delta`; an account at 0 is forgotten. */
   #hold(manager: string, user: string, delta: number): void {
     let users = this.#reservations.get(manager);
-    if (users === undefined) this.#reservations.set(manager, (users = new Map()));
+    if (users === undefined) {
+      users = new Map<string, number>();
+      this.#reservations.set(manager, users);
+    }
     const held = Math.max(0, (users.get(user) ?? 0) + delta);
     if (held === 0) users.delete(user);
     else users.set(user, held);

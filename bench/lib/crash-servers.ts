@@ -1,0 +1,75 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import { BENCH_DIR, LOOPBACK, OUT_DIR, PROXY_CORE, REPO_DIR } from './layout.js';
+import { startServer, waitForPort, type Running } from './processes.js';
+
+/**
+ * pmproxy as `npm run bench` runs it (bench/config: proxy authentication and a download quota),
+ * from dist/, with `[store] consumptionInterval` set per variant and a store of its own under
+ * bench/out/crash/. The configuration is derived from bench/config/, so whatever that gains (an
+ * allow-list for the loopback origin …) applies here too.
+ */
+
+export const CRASH_DIR = join(OUT_DIR, 'crash');
+const PMPROXY_CLI = join(REPO_DIR, 'dist', 'cli', 'pmproxy.js');
+export const PROXY_PORT = 18081;
+export const CREDENTIALS = 'bench:bench-password';
+/** The account bench/config's dwnConsR charges: manager "down", user "bench". */
+const MANAGER = 'down';
+const USER = 'bench';
+
+export interface CrashConfig {
+  readonly label: string;
+  readonly dir: string;
+  readonly storePath: string;
+}
+
+export function pmproxyMissing(): string | undefined {
+  return existsSync(PMPROXY_CLI)
+    ? undefined
+    : 'dist/cli/pmproxy.js is missing (npm run build did not produce it)';
+}
+
+/** A configuration folder for one consumptionInterval ("1s", "60s"), with an empty store. */
+export function crashConfig(interval: string): CrashConfig {
+  const dir = join(CRASH_DIR, `config-${interval}`);
+  mkdirSync(dir, { recursive: true });
+  const storePath = join(dir, 'pmproxy.db');
+  const source = join(BENCH_DIR, 'config');
+  const server = readFileSync(join(source, 'server.toml'), 'utf8')
+    // Paths in bench/config are relative to it; this folder is elsewhere.
+    .replaceAll('"../out/', `"${OUT_DIR}/`)
+    .replace(/^\s*path = .*$/mu, `  path = ${JSON.stringify(storePath)}`)
+    .replace(/^\[store\]\s*$/mu, `[store]\n  consumptionInterval = "${interval}"`);
+  if (!server.includes(`consumptionInterval = "${interval}"`)) {
+    throw new Error('bench/config/server.toml has no [store] table to set consumptionInterval in');
+  }
+  writeFileSync(join(dir, 'server.toml'), server);
+  writeFileSync(join(dir, 'managers.toml'), readFileSync(join(source, 'managers.toml'), 'utf8'));
+  emptyStore(storePath);
+  return { label: `consumptionInterval ${interval}`, dir, storePath };
+}
+
+export function emptyStore(storePath: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${storePath}${suffix}`, { force: true });
+}
+
+/** Starts pmproxy on the proxy core, as the systemd unit runs it; resolves once it listens. */
+export async function startPmproxy(config: CrashConfig, name: string): Promise<Running> {
+  const args = [...SERVER_NODE_FLAGS, PMPROXY_CLI, '--config', config.dir];
+  const proc = startServer(name, PROXY_CORE, process.execPath, args, { ...process.env, ...SERVER_ENV });
+  await waitForPort(proc, LOOPBACK, PROXY_PORT, 30_000);
+  return proc;
+}
+
+/** What the store holds for the bench user, read as a second process (the admin CLI) would. */
+export function persistedBytes(config: CrashConfig): number {
+  const store = SqliteStore.open(config.storePath);
+  try {
+    return store.consumption(MANAGER, 0).get(USER) ?? 0;
+  } finally {
+    store.close();
+  }
+}
