@@ -15,14 +15,15 @@ import {
   CREDENTIALS,
   PROXY_PORT,
   crashConfig,
+  getThrough,
   persistedBytes,
   pmproxyMissing,
+  startOrigin,
   startPmproxy,
   type CrashConfig,
 } from './lib/crash-servers.js';
 import { writePendingMs } from './lib/flush-cost.js';
-import { curl } from './lib/load.js';
-import { MiB, prepareFiles, startOrigin } from './lib/origin.js';
+import { MiB, prepareFiles } from './lib/origin.js';
 import { fetchThrough, pacedOrigin } from './lib/paced-download.js';
 import { cpuSeconds } from './lib/proc-stats.js';
 import { runBench, stop } from './lib/processes.js';
@@ -101,12 +102,11 @@ function crashReport(rows: readonly CrashRow[]): string[] {
 async function getCpuPerGiB(config: CrashConfig, file: string, bytes: number): Promise<number[]> {
   const server = await startPmproxy(config, 'pmproxy-get');
   try {
-    const access = { port: PROXY_PORT, credentials: CREDENTIALS };
-    await curl(access, file, false);
+    await getThrough(file);
     const samples: number[] = [];
     for (let i = 0; i < 2; i++) {
       const before = cpuSeconds(server.pid);
-      const got = await curl(access, file, false);
+      const got = await getThrough(file);
       if (got.status !== 200 || got.bytes !== bytes)
         throw new Error(`GET gave ${got.status}, ${got.bytes} B`);
       samples.push((cpuSeconds(server.pid) - before) / (bytes / (1024 * MiB)));

@@ -1,9 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import { filesToml, slot } from '../helpers/files-client.js';
 import { spawnServer, testServerToml, writeConfigDir } from '../helpers/gateway.js';
 
 const MiB = 1024 * 1024;
@@ -84,14 +88,51 @@ function download(
   });
 }
 
-/** What the store holds for carol, read as a second process (the admin CLI) would. */
-function stored(dir: string): number {
+/** What the store holds for an account, read as a second process (the admin CLI) would. */
+function stored(dir: string, manager = 'down', account = 'carol'): number {
   const store = SqliteStore.open(join(dir, 'data/pmproxy.db'));
   try {
-    return store.consumption('down', 0).get('carol') ?? 0;
+    return store.consumption(manager, 0).get(account) ?? 0;
   } finally {
     store.close();
   }
+}
+
+const UPLOAD_MANAGERS = `rule = "true"
+[policy]
+upload = "signed ∧ room"
+[[hmacUpload]]
+name = "signed"
+domain = "chat.example.org"
+[[upQuota]]
+name = "room"
+resetCycle = "24h"
+domainQuota = { "chat.example.org" = "1 MB" }
+`;
+
+/** A signed PUT to the server's HTTPS listener (printed at start), from 127.0.0.2: the status. */
+function upload(apiUrl: string, ca: string, body: Buffer): Promise<number> {
+  const url = new URL(apiUrl);
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: slot(['crash', 'f.bin'], body.length).url,
+        method: 'PUT',
+        ca,
+        localAddress: '127.0.0.2',
+        headers: { 'content-length': String(body.length) },
+        agent: false,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 describe('consumption after a crash', () => {
@@ -124,6 +165,27 @@ describe('consumption after a crash', () => {
     } finally {
       o.server.closeAllConnections();
       o.server.close();
+      cfg.cleanup();
+    }
+  });
+
+  it('has charged an upload the moment it answered 201, so a kill -9 right after keeps the charge', async () => {
+    const cfg = writeConfigDir(UPLOAD_MANAGERS, filesToml());
+    try {
+      const server = await spawnServer(cfg.dir);
+      // The API's line comes right after the proxy's, which spawnServer waited for.
+      let api: string | undefined;
+      for (let waited = 0; api === undefined && waited < 30_000; waited += 25) {
+        api = server.stdout.map((l) => /web and API on (https:\/\/\S+)/u.exec(l)?.[1]).find(Boolean);
+        if (api === undefined) await delay(25);
+      }
+      assert.ok(api !== undefined, server.stdout.join('\n'));
+      const ca = readFileSync(join(cfg.dir, 'cert.pem'), 'utf8');
+      assert.equal(await upload(api, ca, Buffer.alloc(5000, 'u')), 201);
+      server.child.kill('SIGKILL');
+      await server.exited;
+      assert.equal(stored(cfg.dir, 'room', 'xmpp:chat.example.org'), 5000);
+    } finally {
       cfg.cleanup();
     }
   });
