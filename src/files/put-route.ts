@@ -5,7 +5,7 @@ import { ruleContext } from '../managers/rule-context.js';
 import type { RequestContext } from '../managers/types.js';
 import { normalizeClientIp } from '../proxy/request-target.js';
 import { reserveAll, type Reservation } from '../metering/reservation.js';
-import { answer, answerRefused } from './answer.js';
+import { answer, answerRefused, answerRefusedBy } from './answer.js';
 import { storedContentType } from './content-type.js';
 import { FileStore, type UploadFacts } from './file-store.js';
 import { freeBytes } from './free-space.js';
@@ -28,8 +28,10 @@ type Uploader = { readonly kind: 'signed' } | { readonly kind: 'own'; readonly u
 /**
  * A PUT under the prefix. Everything that can be decided from the headers is decided before a body
  * byte is read: the uploader, the upload rule, the extension, the size limit, an existing name (for
- * signed slots) and free space. The body then goes to a temporary file, is scanned, and is linked
- * into place: a signed slot only when the name is new, an own file as its newest version.
+ * signed slots) and free space; and the announced size is reserved in every quota the rule reached.
+ * The body then goes to a temporary file, is scanned, and is linked into place: a signed slot only
+ * when the name is new, an own file as its newest version. The reservation becomes the charge in
+ * the catalog transaction that links the file, and is released on every other way out.
  */
 export async function putFile(ctx: Koa.Context, files: FileSettings, deps: FileRouteDeps): Promise<void> {
   const where = resolveStoredPath(ctx.path, files.prefix, files.storeDir);
@@ -52,9 +54,8 @@ export async function putFile(ctx: Koa.Context, files: FileSettings, deps: FileR
   if (!decision.allow) return answerRefused(ctx, 'upload', decision);
   // Held from here until the file is stored, so uploads racing one quota cannot all pass it.
   const reserved = reserveAll(decision.meters, size);
-  if (!reserved.ok) {
-    return answer(ctx, 403, `the upload rule does not allow this (${reserved.manager}: ${reserved.reason})`);
-  }
+  if (!reserved.ok)
+    return answerRefusedBy(ctx, 'upload', [{ name: reserved.manager, reason: reserved.reason }]);
   try {
     await receiveAndStore(
       ctx,
