@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -57,8 +58,8 @@ interface Setup {
   cleanup: () => void;
 }
 
-async function setUp(managers: string): Promise<Setup> {
-  const { dir, cleanup } = writeConfigDir(managers, filesToml());
+async function setUp(managers: string, filesExtra = ''): Promise<Setup> {
+  const { dir, cleanup } = writeConfigDir(managers, filesToml(filesExtra));
   const gateway = await startGateway(dir);
   return { gateway, client: new Client(gateway, readFileSync(join(dir, 'cert.pem'), 'utf8')), cleanup };
 }
@@ -190,6 +191,32 @@ describe('file server: parallel uploads against a user-group upload quota', () =
         from: '127.0.0.3',
       });
       assert.equal(stranger.status, 403);
+    } finally {
+      await s.gateway.stop();
+      s.cleanup();
+    }
+  });
+});
+
+describe('file server: uploads refused after the body, against an upload quota', () => {
+  it('gives the whole reservation back when the scanner is down (503)', async () => {
+    // A clamd socket nobody listens on: every upload is received, then refused unscanned.
+    const socket = join(tmpdir(), `pmproxy-no-clamd-${process.pid}.sock`);
+    const s = await setUp(DOMAIN_MANAGERS, `clamd = ${JSON.stringify(socket)}\nonScannerDown = "refuse"\n`);
+    try {
+      const account = 'xmpp:chat.example.org';
+      const room = s.gateway.managers.get('room') as UploadQuotaManager;
+      const body = Buffer.alloc(QUOTA, 'z');
+      // Each asks for the whole quota: one reservation left behind would turn the next into a 403.
+      for (let i = 0; i < 3; i++) {
+        const refused = await s.client.send(slot(['down', `${i}.bin`], QUOTA).url, {
+          body,
+          from: '127.0.0.2',
+        });
+        assert.equal(refused.status, 503, refused.text);
+      }
+      assert.equal(room.consumption(account), 0);
+      assert.equal(s.gateway.services.consumption.reserved('room', account), 0);
     } finally {
       await s.gateway.stop();
       s.cleanup();
