@@ -27,8 +27,10 @@ interface Account {
  */
 export class Ledger implements ConsumptionLedger {
   readonly #accounts = new Map<string, Account>();
-  /** Manager → user → bytes reserved. Kept apart from the cycle's counts: a reservation made
-   * before a reset or a reload is still held, and still given back, after it. */
+  /**
+   * Manager → user → bytes reserved. Kept apart from the cycle's counts: a reservation made before
+   * a reset or a reload is still held, and still given back, after it.
+   */
   readonly #reservations = new Map<string, Map<string, number>>();
 
   constructor(
