@@ -16,6 +16,7 @@ export const SERVER_DEFAULTS = {
   httpsCert: 'cert.pem',
   httpsKey: 'key.pem',
   persistInterval: 60_000,
+  consumptionInterval: 1_000,
   dialTimeout: 10_000,
   connectPorts: [443],
   idleTimeout: 5 * 60_000,
@@ -147,9 +148,11 @@ function readPorts(t: TableReader, key: string): number[] | undefined {
 
 function readStore(t: TableReader, dir: string): StoreSettings {
   const path = t.string('path', { nonEmpty: true });
+  const consumptionInterval =
+    t.duration('consumptionInterval', { positive: true }) ?? SERVER_DEFAULTS.consumptionInterval;
   t.done();
-  if (path === ':memory:') return { path };
-  return { path: resolve(dir, path ?? SERVER_DEFAULTS.storePath) };
+  if (path === ':memory:') return { path, consumptionInterval };
+  return { path: resolve(dir, path ?? SERVER_DEFAULTS.storePath), consumptionInterval };
 }
 
 /**

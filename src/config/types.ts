@@ -39,6 +39,8 @@ export interface ApiSettings {
 export interface StoreSettings {
   /** Absolute path of the SQLite file. */
   readonly path: string;
+  /** ms between writes of the consumption charged since the last one: what a crash can lose. */
+  readonly consumptionInterval: number;
 }
 
 export interface ServerConfig {

@@ -11,6 +11,18 @@ export function answer(ctx: Koa.Context, status: number, message: string): void 
 
 /** 403 for a request `rule` refused, naming each manager that said no and why. */
 export function answerRefused(ctx: Koa.Context, rule: string, decision: Decision): void {
-  const why = refusals(decision.trace).map((t) => `${t.name}: ${t.reason ?? 'no'}`);
+  answerRefusedBy(ctx, rule, refusals(decision.trace));
+}
+
+/**
+ * The same 403 for refusals found after the rule allowed (a quota whose room a racing request took
+ * by the time this one reserved), so a client cannot tell the two apart, nor needs to.
+ */
+export function answerRefusedBy(
+  ctx: Koa.Context,
+  rule: string,
+  refused: readonly { readonly name: string; readonly reason?: string | undefined }[],
+): void {
+  const why = refused.map((t) => `${t.name}: ${t.reason ?? 'no'}`);
   answer(ctx, 403, `the ${rule} rule does not allow this${why.length > 0 ? ` (${why.join('; ')})` : ''}`);
 }

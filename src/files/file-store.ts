@@ -47,9 +47,10 @@ export class FileStore {
 
   /**
    * Makes `upload` visible at `facts.path` unless that name exists (in the catalog or on disk): a
-   * signed slot is written at most once. Consumes the temporary file either way.
+   * signed slot is written at most once. Consumes the temporary file either way. `charge` runs
+   * last inside the catalog transaction (the quota's charge: stored and charged, or neither).
    */
-  create(upload: ReceivedUpload, facts: UploadFacts): CreateOutcome {
+  create(upload: ReceivedUpload, facts: UploadFacts, charge: () => void = noCharge): CreateOutcome {
     try {
       return this.records.atomically(() => {
         if (this.records.current(facts.path) !== undefined) return { kind: 'exists' };
@@ -66,10 +67,9 @@ export class FileStore {
           throw err;
         }
         try {
-          return {
-            kind: 'created',
-            record: this.records.add({ ...facts, sha256: upload.sha256, size: upload.size }),
-          };
+          const record = this.records.add({ ...facts, sha256: upload.sha256, size: upload.size });
+          charge();
+          return { kind: 'created', record };
         } catch (err) {
           unlinkSync(file);
           throw err;
@@ -83,9 +83,14 @@ export class FileStore {
   /**
    * Makes `upload` the new current version of `facts.path`, keeping `keepOld` older versions and
    * dropping the rest. The name switches atomically (rename over it): a reader sees the old bytes or
-   * the new, never a mix. Consumes the temporary file either way.
+   * the new, never a mix. Consumes the temporary file either way. `charge` as for `create`.
    */
-  replace(upload: ReceivedUpload, facts: UploadFacts, keepOld: number): ReplaceOutcome {
+  replace(
+    upload: ReceivedUpload,
+    facts: UploadFacts,
+    keepOld: number,
+    charge: () => void = noCharge,
+  ): ReplaceOutcome {
     try {
       return this.records.atomically(() => {
         const blob = this.#keepBlob(upload);
@@ -110,6 +115,7 @@ export class FileStore {
         const record = this.records.add({ ...facts, sha256: upload.sha256, size: upload.size });
         const pruned = this.records.pruneVersions(facts.path, keepOld + 1);
         this.#dropUnusedBlobs(pruned);
+        charge();
         return { kind: 'stored', record, pruned };
       });
     } finally {
@@ -180,6 +186,8 @@ export class FileStore {
     }
   }
 }
+
+function noCharge(): void {}
 
 function isStrictlyInside(root: string, path: string): boolean {
   const rel = relative(root, path);

@@ -4,8 +4,8 @@ import type { FileSettings } from '../config/files-config.js';
 import { ruleContext } from '../managers/rule-context.js';
 import type { RequestContext } from '../managers/types.js';
 import { normalizeClientIp } from '../proxy/request-target.js';
-import { chargeAll } from '../proxy/metered-flow.js';
-import { answer, answerRefused } from './answer.js';
+import { reserveAll, type Reservation } from '../metering/reservation.js';
+import { answer, answerRefused, answerRefusedBy } from './answer.js';
 import { storedContentType } from './content-type.js';
 import { FileStore, type UploadFacts } from './file-store.js';
 import { freeBytes } from './free-space.js';
@@ -28,8 +28,10 @@ type Uploader = { readonly kind: 'signed' } | { readonly kind: 'own'; readonly u
 /**
  * A PUT under the prefix. Everything that can be decided from the headers is decided before a body
  * byte is read: the uploader, the upload rule, the extension, the size limit, an existing name (for
- * signed slots) and free space. The body then goes to a temporary file, is scanned, and is linked
- * into place: a signed slot only when the name is new, an own file as its newest version.
+ * signed slots) and free space; and the announced size is reserved in every quota the rule reached.
+ * The body then goes to a temporary file, is scanned, and is linked into place: a signed slot only
+ * when the name is new, an own file as its newest version. The reservation becomes the charge in
+ * the catalog transaction that links the file, and is released on every other way out.
  */
 export async function putFile(ctx: Koa.Context, files: FileSettings, deps: FileRouteDeps): Promise<void> {
   const where = resolveStoredPath(ctx.path, files.prefix, files.storeDir);
@@ -50,7 +52,36 @@ export async function putFile(ctx: Koa.Context, files: FileSettings, deps: FileR
   const rctx = uploadContext(ctx, deps, path, size, contentType);
   const decision = await deps.policy().decide('upload', rctx);
   if (!decision.allow) return answerRefused(ctx, 'upload', decision);
+  // Held from here until the file is stored, so uploads racing one quota cannot all pass it.
+  const reserved = reserveAll(decision.meters, size);
+  if (!reserved.ok)
+    return answerRefusedBy(ctx, 'upload', [{ name: reserved.manager, reason: reserved.reason }]);
+  try {
+    await receiveAndStore(
+      ctx,
+      { files, deps, path, uploader, size, contentType, rctx },
+      reserved.reservation,
+    );
+  } finally {
+    // A no-op once the upload was stored (committed); otherwise every way out gives the room back.
+    reserved.reservation.release();
+  }
+}
 
+/** What putFile established from the headers, for the part that reads the body. */
+interface UploadPlan {
+  readonly files: FileSettings;
+  readonly deps: FileRouteDeps;
+  readonly path: StoredPath;
+  readonly uploader: Uploader;
+  readonly size: number;
+  readonly contentType: string | undefined;
+  readonly rctx: RequestContext;
+}
+
+/** The checks left after the rule, then the body, the scan and the link into place. */
+async function receiveAndStore(ctx: Koa.Context, plan: UploadPlan, reservation: Reservation): Promise<void> {
+  const { files, deps, path, uploader, size, contentType, rctx } = plan;
   const name = path.segments[path.segments.length - 1] as string;
   if (!hasAllowedExtension(name, files.allowedExtensions)) {
     return answer(ctx, 415, `files named like "${name}" are not accepted here`);
@@ -86,17 +117,18 @@ export async function putFile(ctx: Koa.Context, files: FileSettings, deps: FileR
     uploader: uploader.kind === 'own' ? uploader.user : signerOf(rctx),
     uploadedAt: deps.now().getTime(),
   };
+  // The quotas the rule reached (upQuota) take the whole size in the transaction that stores it.
+  const charge = (): void => reservation.commit();
   if (uploader.kind === 'signed') {
-    if (store.create(upload, facts).kind === 'exists') return answer(ctx, 409, 'a file of that name exists');
+    const outcome = store.create(upload, facts, charge);
+    if (outcome.kind === 'exists') return answer(ctx, 409, 'a file of that name exists');
     ctx.status = 201;
   } else {
-    const outcome = store.replace(upload, facts, files.maxVersions);
+    const outcome = store.replace(upload, facts, files.maxVersions, charge);
     if (outcome.kind === 'conflict') return answer(ctx, 409, outcome.reason);
     ctx.set('X-File-Version', String(outcome.record.version));
     ctx.status = replacing ? 204 : 201;
   }
-  // The quotas the rule reached (upQuota) take the whole size once it is stored.
-  chargeAll(decision.meters, size);
   deps.log.info('upload stored', { ...log, sha256: upload.sha256, uploader: facts.uploader });
 }
 

@@ -47,22 +47,39 @@ export abstract class CycleQuota<C extends ResetGrid & { readonly name: string }
   }
 
   /**
+   * Why `bytes` more do not fit in `account`'s quota, counting what reservations hold: the words of
+   * a refusal, the same whether the rule or a racing reservation found it.
+   */
+  protected quotaReached(account: string, quota: number, bytes: number): string {
+    const used = this.consumption(account);
+    const held = this.services.consumption.reserved(this.name, account);
+    const inProgress = held > 0 ? `, ${formatSize(held)} held by uploads in progress` : '';
+    return `quota reached: ${formatSize(used)} of ${formatSize(quota)} used${inProgress}, ${formatSize(bytes)} more asked (${account})`;
+  }
+
+  /**
    * A meter charging `account` against `quota`, fixed for the meter's lifetime; the consumption is
-   * read live, shared by all meters of the account. charge() answers how many bytes fitted; with
-   * `recordAll` it records every byte even past the quota (a stored upload was used in full),
-   * otherwise only what fitted (a download flow is cut there).
+   * read live, shared by all meters of the account. charge() answers how many bytes fitted, leaving
+   * out the room reservations hold; with `recordAll` it records every byte even past the quota (a
+   * stored upload was used in full), otherwise only what fitted (a download flow is cut there).
+   * reserve() holds room for a size known beforehand (see reserveAll).
    */
   protected meter(account: string, quota: number, recordAll: boolean): Meter {
     const ledger = this.services.consumption;
     const manager = this.name;
+    const reached = (bytes: number): string => this.quotaReached(account, quota, bytes);
     return {
       manager,
       user: account,
       charge(bytes: number): number {
         if (!(bytes > 0)) return 0;
-        const fits = Math.max(0, Math.min(bytes, quota - ledger.used(manager, account)));
+        const room = quota - ledger.used(manager, account) - ledger.reserved(manager, account);
+        const fits = Math.max(0, Math.min(bytes, room));
         ledger.add(manager, account, recordAll ? bytes : fits);
         return fits;
+      },
+      reserve(bytes: number) {
+        return ledger.reserve(manager, account, bytes, quota) ?? { refused: reached(bytes) };
       },
       describe(): string {
         return `${formatSize(ledger.used(manager, account))} of ${formatSize(quota)}`;

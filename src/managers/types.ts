@@ -6,6 +6,7 @@ import type { UserDirectory } from '../users/types.js';
 import type { SessionRegistry } from '../sessions/types.js';
 import type { ConsumptionLedger } from '../metering/types.js';
 import type { BandwidthPool } from '../metering/types.js';
+import type { Reservation, ReservationRefused } from '../metering/reservation.js';
 
 /** What is being asked for. Absent on a RequestContext when unknown (discovery without a URL). */
 export interface Target {
@@ -72,6 +73,12 @@ export interface Meter {
    * Less than `bytes` means the quota is now exhausted: deliver that many, then cut the flow.
    */
   charge(bytes: number): number;
+  /**
+   * Holds `bytes` of the quota for a delivery whose size is known beforehand (an upload), checking
+   * used + reserved + bytes ≤ quota and reserving in one step; see reserveAll. Quotas in the
+   * ledger offer it; a meter without it is charged when the reservation is committed.
+   */
+  reserve?(bytes: number): Reservation | ReservationRefused;
   /** "consumption of quota", in pmproxy's size format, for deny pages. */
   describe(): string;
 }

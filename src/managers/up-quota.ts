@@ -46,11 +46,13 @@ export function domainAccount(domain: string): string {
  * Evaluation order: `signedBy` is filled by the hmacUpload managers the rule reaches first, so this
  * manager must come after them (`signed ∧ ¬banned ∧ room`), as dwnConsR comes after sessions.
  *
- * The route's contract: a yes carries `{ kind: 'meter', meter }` (in Decision.meters); once the
- * upload is stored in full, the route calls `meter.charge(size)` once. Nothing is charged for an
- * upload that fails or is refused later (409, 413, 507, a short body). charge() records every
- * byte, even past the quota (two uploads judged before either is stored both fit alone): the file
- * is stored, so the room was used, and the next upload is refused.
+ * The route's contract: a yes carries `{ kind: 'meter', meter }` (in Decision.meters). Before
+ * reading the body the route reserves the size in every meter at once (reserveAll), which checks
+ * again with the reservations of uploads in progress and holds the room, so parallel uploads
+ * cannot all pass; this verdict already counts the reservations held when it is asked. The
+ * reservation is committed in the transaction that records the stored file, and released for an
+ * upload that fails or is refused later (409, 413, 507, a short body, a scan). charge() records
+ * every byte, even past the quota: what a meter without reservations was given is used.
  */
 export class UploadQuotaManager extends CycleQuota<UpQuotaConfig> implements Manager {
   readonly kind = 'upQuota';
@@ -126,12 +128,9 @@ export class UploadQuotaManager extends CycleQuota<UpQuotaConfig> implements Man
   #judge(account: string, quota: number, upload: UploadRequest): Verdict {
     const used = this.consumption(account);
     const state = `${formatSize(used)} of ${formatSize(quota)} used`;
-    if (used + upload.size > quota) {
-      return {
-        match: false,
-        quotaExhausted: true,
-        reason: `quota reached: ${state}, ${formatSize(upload.size)} more asked (${account})`,
-      };
+    const held = this.services.consumption.reserved(this.name, account);
+    if (used + held + upload.size > quota) {
+      return { match: false, quotaExhausted: true, reason: this.quotaReached(account, quota, upload.size) };
     }
     const effect = { kind: 'meter', meter: this.meter(account, quota, true) } as const;
     return { match: true, effect, reason: `${account}: ${state}` };

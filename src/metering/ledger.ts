@@ -1,6 +1,7 @@
 import type { Store } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 import { cycleStart, type CycleGrid } from './cycle.js';
+import type { Reservation } from './reservation.js';
 import type { ConsumptionLedger } from './types.js';
 
 /** One quota manager's counts in its current cycle. */
@@ -18,12 +19,19 @@ interface Account {
 /**
  * Consumption counted in memory and synced with the store. `add` is the hot path (every chunk of
  * every download): a map update, no I/O. Counts are base (the store at the last sync) plus pending
- * (charged since); `flush` writes pending and re-reads base, so a reset done by another process
- * (`pmproxy quota reset` while the server runs) is seen after the next flush. Everything is
+ * (charged since); `writePending` writes pending (the server does every second, so a crash loses
+ * about that much), `flush` also re-reads base, so a reset done by another process (`pmproxy quota
+ * reset` while the server runs) is seen after the next flush. Reservations (uploads in progress)
+ * are held beside the counts, in memory only: a process that ends holds nothing. Everything is
  * synchronous, so no read-modify-write ever spans an await and concurrent flows never lose counts.
  */
 export class Ledger implements ConsumptionLedger {
   readonly #accounts = new Map<string, Account>();
+  /**
+   * Manager → user → bytes reserved. Kept apart from the cycle's counts: a reservation made before
+   * a reset or a reload is still held, and still given back, after it.
+   */
+  readonly #reservations = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly store: Store,
@@ -61,6 +69,33 @@ export class Ledger implements ConsumptionLedger {
     return (account.base.get(user) ?? 0) + (account.pending.get(user) ?? 0);
   }
 
+  reserved(manager: string, user: string): number {
+    return this.#reservations.get(manager)?.get(user) ?? 0;
+  }
+
+  reserve(manager: string, user: string, bytes: number, limit: number): Reservation | undefined {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) {
+      throw new RangeError(`a reservation must be a non-negative integer of bytes, not ${bytes}`);
+    }
+    if (this.used(manager, user) + this.reserved(manager, user) + bytes > limit) return undefined;
+    this.#hold(manager, user, bytes);
+    let open = true;
+    return {
+      bytes,
+      commit: () => {
+        if (!open) return;
+        open = false;
+        this.#hold(manager, user, -bytes);
+        this.#chargeNow(manager, user, bytes);
+      },
+      release: () => {
+        if (!open) return;
+        open = false;
+        this.#hold(manager, user, -bytes);
+      },
+    };
+  }
+
   add(manager: string, user: string, bytes: number): void {
     if (!(bytes > 0)) return;
     const account = this.#current(manager);
@@ -83,28 +118,42 @@ export class Ledger implements ConsumptionLedger {
   }
 
   /**
-   * One `addConsumption` per manager with pending counts, then a re-read of the cycle's totals.
-   * A manager whose write fails keeps its pending counts for the next flush; the others are still
-   * written, and the first error is thrown afterwards so the caller can log it.
+   * The pending counts of every manager, only the accounts charged since the last write, in one
+   * store transaction: either all are written or none, and a failed write keeps them pending for
+   * the next one. No re-read: this runs every second, and costs what was charged, not the number
+   * of accounts.
+   */
+  writePending(): void {
+    const due: [string, Account][] = [];
+    for (const entry of this.#accounts) {
+      this.#roll(entry[1]);
+      if (entry[1].pending.size > 0) due.push(entry);
+    }
+    if (due.length === 0) return;
+    const totals = this.store.atomically(() =>
+      due.map(([manager, account]) => this.store.addConsumption(manager, account.start, account.pending)),
+    );
+    due.forEach(([, account], i) => {
+      // Written: from here on these bytes are in the store, never pending again.
+      account.pending = new Map();
+      for (const [user, total] of totals[i] ?? []) account.base.set(user, total);
+    });
+  }
+
+  /**
+   * writePending, then a re-read of every manager's totals. A failed write keeps the pending counts
+   * for the next flush and is thrown after the re-reads, so the caller can log it.
    */
   flush(): void {
     const failures: unknown[] = [];
+    try {
+      this.writePending();
+    } catch (err) {
+      failures.push(err);
+    }
     for (const [manager, account] of this.#accounts) {
-      this.#roll(account);
-      if (account.pending.size > 0) {
-        const pending = account.pending;
-        let totals: Map<string, number>;
-        try {
-          totals = this.store.addConsumption(manager, account.start, pending);
-        } catch (err) {
-          failures.push(err);
-          continue;
-        }
-        // Written: from here on these bytes are in the store, never pending again.
-        account.pending = new Map();
-        for (const [user, total] of totals) account.base.set(user, total);
-      }
       try {
+        // Bytes whose write failed stay pending, counted on top of the store's totals.
         account.base = this.store.consumption(manager, account.start);
       } catch (err) {
         failures.push(err);
@@ -112,6 +161,26 @@ export class Ledger implements ConsumptionLedger {
     }
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) throw new AggregateError(failures, 'flushing consumption failed');
+  }
+
+  /** An account's reserved bytes, changed by `delta`; an account at 0 is forgotten. */
+  #hold(manager: string, user: string, delta: number): void {
+    let users = this.#reservations.get(manager);
+    if (users === undefined) {
+      users = new Map<string, number>();
+      this.#reservations.set(manager, users);
+    }
+    const held = Math.max(0, (users.get(user) ?? 0) + delta);
+    if (held === 0) users.delete(user);
+    else users.set(user, held);
+  }
+
+  /** Charges `bytes` straight to the store (joining an open transaction), then to memory. */
+  #chargeNow(manager: string, user: string, bytes: number): void {
+    const account = this.#current(manager);
+    const totals = this.store.addConsumption(manager, account.start, new Map([[user, bytes]]));
+    const total = totals.get(user);
+    if (total !== undefined) account.base.set(user, total);
   }
 
   #current(manager: string): Account {

@@ -4,6 +4,7 @@ import { buildManagers, buildUserDirectory } from '../config/build.js';
 import { SqliteStore } from '../store/sqlite.js';
 import { SessionRegistryImpl } from '../sessions/registry.js';
 import { Ledger } from '../metering/ledger.js';
+import { ConsumptionWriter } from '../metering/consumption-writer.js';
 import { TokenBuckets } from '../metering/bandwidth.js';
 import { compileRule, type CompiledRule } from '../rules/compile.js';
 import { RulePolicy } from '../rules/policy.js';
@@ -45,6 +46,8 @@ interface Generation {
 export class Gateway {
   #generation: Generation;
   #persistTimer: NodeJS.Timeout | undefined;
+  /** Consumption to the store every `[store] consumptionInterval`, apart from `persistInterval`. */
+  #consumptionWriter: ConsumptionWriter | undefined;
   #stopping: Promise<void> | undefined;
   /** `[files.server]`: the file routes on plain HTTP, when configured. */
   #plainFiles: PlainFileServer | undefined;
@@ -135,6 +138,12 @@ export class Gateway {
     running.#expiry.start();
     running.#persistTimer = setInterval(() => running.persist(), config.server.api.persistInterval);
     running.#persistTimer.unref();
+    running.#consumptionWriter = new ConsumptionWriter(
+      services.consumption,
+      config.server.store.consumptionInterval,
+      log,
+    );
+    running.#consumptionWriter.start();
     return running;
   }
 
@@ -221,6 +230,7 @@ export class Gateway {
   stop(graceMs = 10_000): Promise<void> {
     this.#stopping ??= (async () => {
       if (this.#persistTimer !== undefined) clearInterval(this.#persistTimer);
+      this.#consumptionWriter?.stop();
       this.#expiry?.stop();
       await Promise.all([this.proxy.close(graceMs), this.web.close(), this.#plainFiles?.close()]);
       this.persist();

@@ -144,6 +144,11 @@ export class SqliteStore implements Store {
     this.#sql.setConsumption.run(manager, user, cycleStart, bytes);
   }
 
+  atomically<T>(work: () => T): T {
+    // IMMEDIATE takes the write lock at the start (see SqliteFileRecords.atomically).
+    return this.#db.transaction(work).immediate();
+  }
+
   getMeta(key: string): string | undefined {
     return this.#sql.getMeta.get(key)?.value;
   }

@@ -55,6 +55,9 @@ export interface Store {
   ): Map<string, number>;
   setConsumption(manager: string, user: string, cycleStart: number, bytes: number): void;
 
+  /** Runs `work` in one write transaction; store calls inside it (and nested calls) join it. */
+  atomically<T>(work: () => T): T;
+
   // small named values (token keys, schema version …)
   getMeta(key: string): string | undefined;
   setMeta(key: string, value: string): void;

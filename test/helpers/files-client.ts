@@ -29,6 +29,8 @@ export interface Put {
   readonly headers?: Record<string, string>;
   /** Send the headers only, then this many body bytes, then cut the connection. */
   readonly cutAfter?: number;
+  /** The client's own address (127.0.0.2 …), so distinct clients are distinct addresses. */
+  readonly from?: string;
 }
 
 export class Client {
@@ -52,6 +54,7 @@ export class Client {
       ca: this.ca,
       headers,
       agent: false,
+      ...(put.from === undefined ? {} : { localAddress: put.from }),
     };
     return new Promise((resolve, reject) => {
       const req = request(options, (res) => {

@@ -152,6 +152,7 @@ describe('defaults', () => {
     assert.equal(proxy.idleTimeout, 5 * 60_000);
     assert.equal(proxy.maxHeaderSize, 16 * 1024);
     assert.equal(api.persistInterval, 60_000);
+    assert.equal(store.consumptionInterval, 1000);
     assert.equal(api.httpsKey, join(dir, 'key.pem'));
     assert.equal(api.webStaticFilesDir, DEFAULT_WEB_DIR);
     assert.equal(store.path, join(dir, 'data', 'pmproxy.db'));
@@ -185,6 +186,7 @@ persistInterval = "10s"
 addr = "localhost:0"
 [store]
 path = "../elsewhere/db.sqlite"
+consumptionInterval = "250ms"
 `,
     );
     const { api, proxy, store } = loadConfig(dir).server;
@@ -199,6 +201,7 @@ path = "../elsewhere/db.sqlite"
     assert.equal(api.webStaticFilesDir, dir);
     assert.equal(api.persistInterval, 10_000);
     assert.equal(store.path, join(dir, '..', 'elsewhere', 'db.sqlite'));
+    assert.equal(store.consumptionInterval, 250);
   });
 });
 
@@ -332,6 +335,8 @@ cidr = "127.0.0.0/8"
   it('refuses a persist interval of zero (the Go original busy-looped)', () => {
     const lines = errorsOf(configDir(CAMPUS, '[api]\npersistInterval = "0s"\n'));
     one(lines, /^server\.toml:2: api\.persistInterval: must be longer than zero/u);
+    const store = errorsOf(configDir(CAMPUS, '[store]\nconsumptionInterval = "0s"\n'));
+    one(store, /^server\.toml:2: store\.consumptionInterval: must be longer than zero/u);
   });
 
   it('refuses bad listen addresses and connect ports', () => {

@@ -192,6 +192,31 @@ describe('upQuota decisions', () => {
     );
   });
 
+  it('counts the room uploads in progress hold, and says so', async () => {
+    const { manager, clock, services } = setUp();
+    const ctx = put(clock, { size: 600 * 1024, signedBy: { s: 'small.example' } });
+    const first = (await meterOf(manager, ctx)).reserve?.(600 * 1024);
+    assert.ok(first !== undefined && !('refused' in first));
+    assert.deepEqual(await manager.test(ctx), {
+      match: false,
+      quotaExhausted: true,
+      reason:
+        'quota reached: 0 B of 1024.0 KB used, 600.0 KB held by uploads in progress, 600.0 KB more asked (xmpp:small.example)',
+    });
+    // A meter handed out while there was room is refused if the room is gone when it reserves.
+    const late = await meterOf(manager, put(clock, { size: 400 * 1024, signedBy: { s: 'small.example' } }));
+    first.release();
+    const racing = (await meterOf(manager, ctx)).reserve?.(600 * 1024);
+    assert.ok(racing !== undefined && !('refused' in racing));
+    assert.deepEqual(late.reserve?.(500 * 1024), {
+      refused:
+        'quota reached: 0 B of 1024.0 KB used, 600.0 KB held by uploads in progress, 500.0 KB more asked (xmpp:small.example)',
+    });
+    racing.commit();
+    assert.equal(manager.consumption('xmpp:small.example'), 600 * 1024);
+    assert.equal(services.consumption.reserved('room', 'xmpp:small.example'), 0);
+  });
+
   it('keeps charges across a flush and a new ledger over the same store (a restart)', async () => {
     const { manager, clock, services, store } = setUp();
     (await meterOf(manager, put(clock, { size: 3 * MiB, signedBy: { prosody: DOMAIN } }))).charge(3 * MiB);
