@@ -160,10 +160,11 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   });
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    socket.on('error', noop);
-    const code = err.code ?? '';
+    // The parser reports every later chunk of a failed connection again: answer and listen once.
     if (answered.has(socket)) return;
     answered.add(socket);
+    socket.on('error', noop);
+    const code = err.code ?? '';
     const net = socket as Socket;
     if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable || busy.has(net)) {
       socket.destroy();
