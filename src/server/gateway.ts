@@ -11,6 +11,7 @@ import type { Manager, Services } from '../managers/types.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { OwnListener } from '../proxy/own-listeners.js';
 import { createProxyServer, type ProxyServer } from '../proxy/server.js';
 import { startWebServer, type WebServer } from './web-server.js';
 import { formatIssue } from '../config/issues.js';
@@ -48,6 +49,8 @@ export class Gateway {
   /** `[files.server]`: the file routes on plain HTTP, when configured. */
   #plainFiles: PlainFileServer | undefined;
   #expiry: ExpiryJob | undefined;
+  /** The listeners the proxy hands its clients to in-process instead of dialling them. */
+  #ownListeners: readonly OwnListener[] = [];
 
   private constructor(
     readonly services: Services,
@@ -107,7 +110,8 @@ export class Gateway {
     }
     const proxy = createProxyServer({
       policy: { decide: (rule, ctx) => running.#generation.policy.decide(rule, ctx) },
-      settings: config.server.proxy,
+      settings: () => running.#generation.config.server.proxy,
+      ownListeners: () => running.#ownListeners,
       clock,
       log,
       apiUrl: web.url,
@@ -130,6 +134,7 @@ export class Gateway {
         throw err;
       }
     }
+    running.#ownListeners = ownListeners(web, running.#plainFiles);
     running.#expiry = new ExpiryJob(() => running.config.server.files, store.files, clock, log);
     running.#expiry.start();
     running.#persistTimer = setInterval(() => running.persist(), config.server.api.persistInterval);
@@ -228,6 +233,21 @@ export class Gateway {
     })();
     return this.#stopping;
   }
+}
+
+function ownListeners(web: WebServer, files: PlainFileServer | undefined): OwnListener[] {
+  const listeners: OwnListener[] = [
+    { kind: 'https', address: () => web.address(), accept: (socket) => web.accept(socket) },
+  ];
+  if (files !== undefined) {
+    listeners.push({
+      kind: 'http',
+      address: () => files.address(),
+      accept: (socket) => files.accept(socket),
+      handle: (req, res) => files.handle(req, res),
+    });
+  }
+  return listeners;
 }
 
 function buildGeneration(config: LoadedConfig, services: Services): Generation {

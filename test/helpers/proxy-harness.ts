@@ -16,6 +16,8 @@ export const testSettings: ProxySettings = {
   readTimeout: 10_000,
   writeTimeout: 30_000,
   maxHeaderSize: 16 * KiB,
+  // The test origins listen on loopback, which the proxy refuses by default.
+  allowInternal: ['127.0.0.0/8', '::1/128'],
 };
 
 /** A Logger that keeps what it is given. */
