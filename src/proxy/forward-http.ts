@@ -57,7 +57,7 @@ export async function handleForward(
   entry.port = target.port;
   // The gateway's own listeners judge their clients themselves, by their own rules.
   const found = ownListenerFor(rt.ownListeners(), target);
-  const own = isPromiseLike(found) ? await found : found;
+  const own = found instanceof Promise ? await found : found;
   if (own !== undefined) {
     const refused = handOffRefusal(own, false);
     if (refused !== undefined) answer(refused.status, refused.reason);

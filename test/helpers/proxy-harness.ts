@@ -147,9 +147,10 @@ export function openTunnel(
   port: number,
   authority: string,
   headers: Record<string, string> = {},
+  localAddress?: string,
 ): Promise<OpenTunnel> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = net.connect({ port, host: '127.0.0.1', ...(localAddress === undefined ? {} : { localAddress }) });
     let got = Buffer.alloc(0);
     const onData = (d: Buffer) => {
       got = Buffer.concat([got, d]);
