@@ -110,7 +110,8 @@ export class Gateway {
     }
     const proxy = createProxyServer({
       policy: { decide: (rule, ctx) => running.#generation.policy.decide(rule, ctx) },
-      settings: () => running.#generation.config.server.proxy,
+      // The live settings, so that a reload applies connectPorts and allowInternal.
+      settings: () => started.gateway?.config.server.proxy ?? config.server.proxy,
       ownListeners: () => running.#ownListeners,
       clock,
       log,
