@@ -8,7 +8,10 @@ import type { OwnListener } from './own-listeners.js';
 export const OWN_LISTENER_RESULT = 'own-listener';
 
 /** Why the proxy does not hand a target to `own`, or undefined when it does. */
-export function handOffRefusal(own: OwnListener, tunnel: boolean): { status: number; reason: string } | undefined {
+export function handOffRefusal(
+  own: OwnListener,
+  tunnel: boolean,
+): { status: number; reason: string } | undefined {
   if (own.kind === 'proxy') return { status: 403, reason: 'that address is this proxy itself (a loop)' };
   if (tunnel ? own.accept === undefined : own.handle === undefined) {
     return tunnel

@@ -150,7 +150,11 @@ export function openTunnel(
   localAddress?: string,
 ): Promise<OpenTunnel> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: '127.0.0.1', ...(localAddress === undefined ? {} : { localAddress }) });
+    const socket = net.connect({
+      port,
+      host: '127.0.0.1',
+      ...(localAddress === undefined ? {} : { localAddress }),
+    });
     let got = Buffer.alloc(0);
     const onData = (d: Buffer) => {
       got = Buffer.concat([got, d]);

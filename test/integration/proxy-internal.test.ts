@@ -43,7 +43,9 @@ describe('proxy: internal targets are refused by default', () => {
     const authority = () => written.replace('PORT', String(port()));
     it(`answers 403 to plain HTTP for ${what}, never dialling it`, async () => {
       const seen = origin.requests.length;
-      const r = await viaProxy(refusing.port, `http://${authority()}/bytes/10`, { localAddress: '127.0.0.2' });
+      const r = await viaProxy(refusing.port, `http://${authority()}/bytes/10`, {
+        localAddress: '127.0.0.2',
+      });
       assert.equal(r.status, 403, r.body.toString());
       assert.match(r.body.toString(), REFUSAL);
       assert.equal(origin.requests.length, seen);
