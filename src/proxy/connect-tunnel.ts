@@ -9,7 +9,7 @@ import { handOffRefusal, handOffTunnel } from './own-handoff.js';
 import { ownListenerFor } from './own-listeners.js';
 import { flowMeters, MeteredFlow, streamFlow, type MeteredFlowOptions } from './metered-flow.js';
 import { ReusedBufferReader } from './reused-buffer-reader.js';
-import { normalizeClientIp, parseConnectTarget } from './request-target.js';
+import { framingProblem, normalizeClientIp, parseConnectTarget } from './request-target.js';
 import { noop, PROXY_RULE, requestContext, type ProxyRuntime } from './runtime.js';
 import { classifyUpstreamError, INTERNAL_TARGET } from './upstream-errors.js';
 import { writeRawAnswer } from './write-answer.js';
@@ -40,6 +40,11 @@ export async function handleConnect(
     ...(rt.apiUrl === undefined ? {} : { apiUrl: rt.apiUrl }),
   });
 
+  const framing = framingProblem(req);
+  if (framing !== undefined) {
+    refuse(errorAnswer(framing.status, STATUS_CODES[framing.status] ?? 'Error', framing.reason, format('')));
+    return;
+  }
   const parsed = parseConnectTarget(req.url ?? '');
   if (!parsed.ok) {
     refuse(errorAnswer(400, 'Bad Request', parsed.reason, format('')));

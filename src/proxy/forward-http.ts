@@ -4,7 +4,7 @@ import { AccessEntry } from './access-log.js';
 import { denialAnswer, errorAnswer, wantsHtml, type AnswerFormat } from './deny-page.js';
 import { handOffRefusal, handOffRequest } from './own-handoff.js';
 import { ownListenerFor } from './own-listeners.js';
-import { hasBody, normalizeClientIp, parseAbsoluteTarget } from './request-target.js';
+import { framingProblem, hasBody, normalizeClientIp, parseAbsoluteTarget } from './request-target.js';
 import { relayUpstream } from './relay-upstream.js';
 import { noop, PROXY_RULE, requestContext, type ProxyRuntime } from './runtime.js';
 import { sendAnswer } from './write-answer.js';
@@ -47,6 +47,11 @@ export async function handleForward(
     sendAnswer(res, errorAnswer(status, STATUS_CODES[status] ?? 'Error', reason, format), hasBody(req));
   };
 
+  const framing = framingProblem(req);
+  if (framing !== undefined) {
+    answer(framing.status, framing.reason);
+    return;
+  }
   const parsed = parseAbsoluteTarget(req.url ?? '');
   if (!parsed.ok) {
     answer(400, parsed.reason);
