@@ -118,5 +118,8 @@ export function framingProblem(req: IncomingMessage): { status: 400 | 501; reaso
     .map((c) => c.trim().toLowerCase())
     .filter((c) => c !== '');
   if (codings.length === 1 && codings[0] === 'chunked') return undefined;
-  return { status: 501, reason: `transfer coding "${codings.join(', ')}" is not supported: send chunked alone` };
+  return {
+    status: 501,
+    reason: `transfer coding "${codings.join(', ')}" is not supported: send chunked alone`,
+  };
 }

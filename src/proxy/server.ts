@@ -149,7 +149,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     agents: new AgentPool({
       maxAgents: options.maxAgents ?? 1024,
       freeSocketTimeout: options.upstreamKeepAlive ?? 4_000,
-      dialTimeout: settings.dialTimeout,
+      dialTimeout: () => getSettings().dialTimeout,
       guard: internalTargets,
     }),
     internalTargets,
@@ -163,6 +163,10 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   };
 
   server.on('connection', (socket: Socket) => {
+    // A reload's timeouts apply from the next connection on; the server reads these as it goes.
+    const live = getSettings();
+    server.headersTimeout = live.readTimeout;
+    server.keepAliveTimeout = live.idleTimeout;
     connections.add(socket);
     socket.once('close', () => {
       connections.delete(socket);

@@ -22,7 +22,7 @@ function unbracket(host: string): string {
  */
 function connectorFor(
   route: Route | undefined,
-  dialTimeout: number,
+  dialTimeout: () => number,
   guard: InternalTargets,
 ): buildConnector.connector {
   return (options, callback) => {
@@ -32,14 +32,14 @@ function connectorFor(
       callback(null, socket);
     };
     if (route?.parentProxy !== undefined && !isHttpParent(route)) {
-      dialTunnel(endpoint, route, dialTimeout, guard).then(ready, (err: Error) => callback(err, null));
+      dialTunnel(endpoint, route, dialTimeout(), guard).then(ready, (err: Error) => callback(err, null));
       return;
     }
     const direct = route?.parentProxy === undefined;
     const socket = connectDirect(
       endpoint,
       route?.localAddress,
-      dialTimeout,
+      dialTimeout(),
       false,
       undefined,
       direct ? guard : undefined,
@@ -58,7 +58,8 @@ export interface AgentPoolOptions {
   readonly maxAgents: number;
   /** How long an unused upstream connection is kept for reuse (an origin's Keep-Alive hint may shorten it). */
   readonly freeSocketTimeout: number;
-  readonly dialTimeout: number;
+  /** Read at every dial, so a reload applies it. */
+  readonly dialTimeout: () => number;
   /** Which addresses direct connections may reach. */
   readonly guard: InternalTargets;
 }

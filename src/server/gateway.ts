@@ -20,6 +20,7 @@ import type { ApiDeps } from '../api/deps.js';
 import { fileRouteDeps, mountApi } from '../api/app.js';
 import { ExpiryJob } from '../files/expiry-job.js';
 import { startPlainFileServer, type PlainFileServer } from './plain-file-server.js';
+import { restartNeeded } from './restart-needed.js';
 import { TokenSigner } from '../api/tokens.js';
 import { LoginLimiter } from '../api/login-limiter.js';
 
@@ -185,7 +186,7 @@ export class Gateway {
 
   /**
    * Re-reads the configuration. A bad one is refused and the running one stays; listeners are kept
-   * (an address change needs a restart, and is reported).
+   * (what needs a restart, such as an address, is reported by key).
    */
   async reload(): Promise<{ ok: boolean; messages: string[] }> {
     let config: LoadedConfig;
@@ -210,11 +211,9 @@ export class Gateway {
     const old = this.#generation;
     this.#generation = next;
     const messages = config.warnings.map(formatIssue);
-    const before = old.config.server;
-    if (JSON.stringify(before) !== JSON.stringify(config.server)) {
-      messages.push(
-        'server.toml changed: listener addresses, timeouts and the store path apply after a restart',
-      );
+    const needRestart = restartNeeded(old.config.server, config.server);
+    if (needRestart.length > 0) {
+      messages.push(`server.toml changed: ${needRestart.join(', ')} apply only after a restart`);
     }
     for (const m of messages) this.log.warn(m, { kind: 'config' });
     await closeManagers(old.managers);
