@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOrigin, type Origin } from '../helpers/origin.js';
 import { openTunnel, startTestProxy, viaProxy, type TestProxy } from '../helpers/proxy-harness.js';
-import { TestPolicy } from '../helpers/test-policy.js';
+import { allow, TestPolicy } from '../helpers/test-policy.js';
 
 const REFUSAL = /this gateway does not reach internal addresses/u;
 
@@ -62,6 +62,26 @@ describe('proxy: internal targets are refused by default', () => {
       assert.equal(line?.result, 'internal-target');
     });
   }
+
+  it('judges an address literal or localhost behind a parent proxy, without asking the parent', async () => {
+    const parentProxy = new URL('http://127.0.0.1:9/');
+    const viaParent = await startTestProxy(
+      new TestPolicy(() => allow({ route: { manager: 'parent', parentProxy } })),
+      { allowInternal: [], connectPorts: [port()] },
+    );
+    try {
+      for (const host of ['127.0.0.1', 'localhost', '[::1]']) {
+        const r = await viaProxy(viaParent.port, `http://${host}:${port()}/`);
+        assert.equal(r.status, 403, `${host}: ${r.body.toString()}`);
+        assert.match(r.body.toString(), REFUSAL);
+        const tunnel = await openTunnel(viaParent.port, `${host}:${port()}`);
+        tunnel.socket.destroy();
+        assert.equal(tunnel.status, 403, `${host}: ${tunnel.head}`);
+      }
+    } finally {
+      await viaParent.close();
+    }
+  });
 
   it('reaches loopback listed in allowInternal, by address and by name, for HTTP and CONNECT', async () => {
     for (const host of ['127.0.0.1', '[::ffff:127.0.0.1]', 'localhost', '0']) {
