@@ -21,8 +21,8 @@ export interface ProxyServerOptions {
   /** The policy, or a getter for it so that a configuration reload swaps it without a restart. */
   readonly policy: Policy | (() => Policy);
   /**
-   * The settings, or a getter for the live ones: a reload then applies connectPorts, allowInternal,
-   * writeTimeout and the tunnels' idleTimeout; the listener's own options need a restart.
+   * The settings, or a getter for the live ones: a reload then applies all but the address and
+   * maxHeaderSize (the client timeouts from the next connection on).
    */
   readonly settings: ProxySettings | (() => ProxySettings);
   /**
@@ -127,7 +127,8 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       return bound;
     },
   };
-  const others = options.ownListeners ?? (() => []);
+  const none: readonly OwnListener[] = [];
+  const others = options.ownListeners ?? (() => none);
   let othersSeen: readonly OwnListener[] | undefined;
   let all: readonly OwnListener[] = [self];
   const ownListeners = (): readonly OwnListener[] => {
