@@ -104,4 +104,23 @@ describe('proxy: a connection it answers and closes is not read on', () => {
     assert.match(got.statusLine, /^HTTP\/1\.1 400 /u);
     assert.ok(got.written < WRITTEN_BOUND, `the client wrote ${got.written} bytes before the close`);
   });
+  it('stops reading the body of a request refused before it was read', async () => {
+    const got = await flood(
+      tp.port,
+      'POST http://example.org/ HTTP/1.1\r\nHost: example.org\r\nContent-Length: 1000000000\r\n\r\n',
+      '127.0.0.6',
+    );
+    assert.match(got.statusLine, /^HTTP\/1\.1 403 /u);
+    assert.ok(got.written < WRITTEN_BOUND, `the client wrote ${got.written} bytes before the close`);
+  });
+
+  it('stops reading a body in a transfer coding it refuses', async () => {
+    const got = await flood(
+      tp.port,
+      'POST http://example.org/ HTTP/1.1\r\nHost: example.org\r\nTransfer-Encoding: gzip, chunked\r\n\r\n40000000\r\n',
+      '127.0.0.7',
+    );
+    assert.match(got.statusLine, /^HTTP\/1\.1 501 /u);
+    assert.ok(got.written < WRITTEN_BOUND, `the client wrote ${got.written} bytes before the close`);
+  });
 });
