@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { parseCidr } from '../util/ip.js';
 import { readFiles } from './files-config.js';
 import type { Issues } from './issues.js';
 import { TableReader, describe, type TomlTable } from './table-reader.js';
@@ -124,9 +125,26 @@ function readProxy(t: TableReader): ProxySettings {
     connectPorts: readPorts(t, 'connectPorts') ?? [...SERVER_DEFAULTS.connectPorts],
     idleTimeout: t.duration('idleTimeout') ?? SERVER_DEFAULTS.idleTimeout,
     maxHeaderSize,
+    allowInternal: readCidrs(t, 'allowInternal') ?? [],
   };
   t.done();
   return settings;
+}
+
+function readCidrs(t: TableReader, key: string): string[] | undefined {
+  const list = t.stringList(key);
+  if (list === undefined) return undefined;
+  const ranges = list.map((text) => text.trim());
+  let ok = true;
+  ranges.forEach((text, i) => {
+    if (parseCidr(text) !== undefined) return;
+    ok = false;
+    t.issues.add(
+      `${t.keyPath(key)}[${i}]`,
+      `${JSON.stringify(text)} is not a CIDR range (such as "127.0.0.0/8" or "::1/128")`,
+    );
+  });
+  return ok ? ranges : undefined;
 }
 
 function readPorts(t: TableReader, key: string): number[] | undefined {

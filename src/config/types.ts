@@ -21,6 +21,11 @@ export interface ProxySettings {
   readonly writeTimeout: number;
   /** Largest request head accepted; bigger gets 431. */
   readonly maxHeaderSize: number;
+  /**
+   * CIDR ranges of otherwise refused targets (loopback, link-local, unspecified) the proxy may
+   * reach; default none.
+   */
+  readonly allowInternal: readonly string[];
 }
 
 export interface ApiSettings {

@@ -5,11 +5,13 @@ import { AccessEntry } from './access-log.js';
 import { denialAnswer, errorAnswer, type AnswerFormat, type ProxyAnswer } from './deny-page.js';
 import { authority, dialTunnel, type Endpoint } from './dial.js';
 import { VIA } from './hop-by-hop.js';
+import { handOffRefusal, handOffTunnel } from './own-handoff.js';
+import { ownListenerFor } from './own-listeners.js';
 import { flowMeters, MeteredFlow, streamFlow, type MeteredFlowOptions } from './metered-flow.js';
 import { ReusedBufferReader } from './reused-buffer-reader.js';
-import { normalizeClientIp, parseConnectTarget } from './request-target.js';
+import { framingProblem, normalizeClientIp, parseConnectTarget } from './request-target.js';
 import { noop, PROXY_RULE, requestContext, type ProxyRuntime } from './runtime.js';
-import { classifyUpstreamError } from './upstream-errors.js';
+import { classifyUpstreamError, INTERNAL_TARGET } from './upstream-errors.js';
 import { writeRawAnswer } from './write-answer.js';
 
 /**
@@ -38,6 +40,11 @@ export async function handleConnect(
     ...(rt.apiUrl === undefined ? {} : { apiUrl: rt.apiUrl }),
   });
 
+  const framing = framingProblem(req);
+  if (framing !== undefined) {
+    refuse(errorAnswer(framing.status, STATUS_CODES[framing.status] ?? 'Error', framing.reason, format('')));
+    return;
+  }
   const parsed = parseConnectTarget(req.url ?? '');
   if (!parsed.ok) {
     refuse(errorAnswer(400, 'Bad Request', parsed.reason, format('')));
@@ -47,6 +54,19 @@ export async function handleConnect(
   entry.host = target.host;
   entry.port = target.port;
   const back = `https://${target.port === 443 ? target.host : authority(target)}/`;
+  // The gateway's own listeners judge their clients themselves: before connectPorts and the rule.
+  const own = await ownListenerFor(rt.ownListeners(), target);
+  if (own !== undefined) {
+    const refused = handOffRefusal(own, true);
+    if (refused !== undefined) {
+      const title = STATUS_CODES[refused.status] ?? 'Error';
+      refuse(errorAnswer(refused.status, title, refused.reason, format(back)));
+    } else if (client.destroyed) {
+      entry.end = 'client-closed';
+      entry.write();
+    } else handOffTunnel(own, client, head, entry);
+    return;
+  }
   if (!rt.settings.connectPorts.includes(target.port)) {
     refuse(errorAnswer(403, 'Forbidden', `CONNECT to port ${target.port} is not allowed`, format(back)));
     return;
@@ -81,9 +101,17 @@ export async function handleConnect(
   const reader = decision.route?.parentProxy === undefined ? new ReusedBufferReader() : undefined;
   let upstream: Socket;
   try {
-    upstream = await dialTunnel(target, decision.route, rt.settings.dialTimeout, true, reader?.onread);
+    upstream = await dialTunnel(
+      target,
+      decision.route,
+      rt.settings.dialTimeout,
+      rt.internalTargets,
+      true,
+      reader?.onread,
+    );
   } catch (err) {
     const failure = classifyUpstreamError(err);
+    if (failure.code === INTERNAL_TARGET) entry.result = 'internal-target';
     entry.error = failure.code;
     entry.end = 'upstream-error';
     const reason = `${authority(target)}: ${failure.reason}`;

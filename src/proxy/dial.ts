@@ -1,8 +1,10 @@
+import { lookup, type LookupAddress } from 'node:dns';
 import net from 'node:net';
 import { FLOW_HIGH_WATER_MARK } from './flow-buffer.js';
 import { SocksClient } from 'socks';
 import type { Route } from '../managers/types.js';
-import { BAD_PARENT, DIAL_TIMEOUT, PARENT_REFUSED, ProxyError } from './upstream-errors.js';
+import type { InternalTargets } from './internal-targets.js';
+import { BAD_PARENT, DIAL_TIMEOUT, INTERNAL_TARGET, PARENT_REFUSED, ProxyError } from './upstream-errors.js';
 
 export interface Endpoint {
   /** Host name or address; IPv6 without brackets. */
@@ -44,8 +46,40 @@ function isSocksParent(route: Route | undefined): route is Route & { parentProxy
 }
 
 /**
+ * A name lookup that keeps only the addresses `guard` lets the proxy dial, so the check is on the
+ * address actually connected to (a name rebound to 127.0.0.1 between two lookups gains nothing).
+ */
+function guardedLookup(guard: InternalTargets): net.LookupFunction {
+  return (hostname, options, callback) => {
+    lookup(hostname, { ...options, all: true }, (err, found: LookupAddress[]) => {
+      if (err !== null) {
+        callback(err, '');
+        return;
+      }
+      const allowed = found.filter((a) => guard.refusal(a.address) === undefined);
+      const first = allowed[0];
+      if (first === undefined) {
+        const why = found.length === 0 ? undefined : guard.refusal(found[0]?.address ?? '');
+        callback(new ProxyError(INTERNAL_TARGET, why ?? `${hostname} has no address`), '');
+        return;
+      }
+      if (options.all === true) callback(null, allowed);
+      else callback(null, first.address, first.family);
+    });
+  };
+}
+
+/** A socket that never connects and fails with `err` once the caller has attached its handlers. */
+function failedSocket(err: Error): net.Socket {
+  const socket = new net.Socket();
+  process.nextTick(() => socket.destroy(err));
+  return socket;
+}
+
+/**
  * Opens a TCP connection, destroyed with a DIAL_TIMEOUT error if it is not connected in time.
- * Returned at once; failures arrive as its 'error' event.
+ * Returned at once; failures arrive as its 'error' event. With `guard`, an address it refuses is
+ * never dialled: the socket fails with an INTERNAL_TARGET error instead.
  */
 export function connectDirect(
   endpoint: Endpoint,
@@ -53,6 +87,7 @@ export function connectDirect(
   timeoutMs: number,
   allowHalfOpen = false,
   onread?: net.OnReadOpts,
+  guard?: InternalTargets,
 ): net.Socket {
   // Node passes the stream options through to the socket; its typings do not list them.
   const options: net.TcpNetConnectOpts & { writableHighWaterMark: number } = {
@@ -64,6 +99,12 @@ export function connectDirect(
   };
   if (localAddress !== undefined) options.localAddress = localAddress;
   if (onread !== undefined) options.onread = onread;
+  if (guard !== undefined) {
+    // Literal addresses are not looked up, so they are judged here.
+    const refused = net.isIP(endpoint.host) === 0 ? undefined : guard.refusal(endpoint.host);
+    if (refused !== undefined) return failedSocket(new ProxyError(INTERNAL_TARGET, refused));
+    options.lookup = guardedLookup(guard);
+  }
   const socket = net.connect(options);
   // Reads into the caller's buffers start when the caller resumes the socket, not on connect.
   if (onread !== undefined) socket.pause();
@@ -171,6 +212,8 @@ async function socksHandshake(
 /**
  * A connected socket to `target`, going out the way `route` says: from its source address, through
  * its parent proxy (HTTP CONNECT or SOCKS5), or directly. One deadline covers the whole dial.
+ * `guard` keeps it off internal addresses; the parent proxy's own address is the administrator's
+ * choice and is not judged.
  * `onread` (reads into the caller's buffers, the socket paused until the caller resumes it) is
  * used on direct connections only: a parent's handshake is read as 'data'.
  */
@@ -178,16 +221,20 @@ export async function dialTunnel(
   target: Endpoint,
   route: Route | undefined,
   timeoutMs: number,
+  guard: InternalTargets,
   allowHalfOpen = false,
   onread?: net.OnReadOpts,
 ): Promise<net.Socket> {
   const parent = route?.parentProxy;
   if (parent === undefined) {
-    return connected(connectDirect(target, route?.localAddress, timeoutMs, allowHalfOpen, onread));
+    return connected(connectDirect(target, route?.localAddress, timeoutMs, allowHalfOpen, onread, guard));
   }
   if (!isHttpParent(route) && !isSocksParent(route)) {
     throw new ProxyError(BAD_PARENT, `unsupported parent proxy scheme ${parent.protocol}`);
   }
+  // The parent resolves the name; what can be judged here is an address literal or "localhost".
+  const refused = guard.refusalOfName(target.host);
+  if (refused !== undefined) throw new ProxyError(INTERNAL_TARGET, refused);
   const started = Date.now();
   const socket = connectDirect(parentEndpoint(parent), route.localAddress, timeoutMs, allowHalfOpen);
   let timer: NodeJS.Timeout | undefined;

@@ -2,7 +2,9 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Decision } from '../rules/decision.js';
 import { AccessEntry } from './access-log.js';
 import { denialAnswer, errorAnswer, wantsHtml, type AnswerFormat } from './deny-page.js';
-import { hasBody, normalizeClientIp, parseAbsoluteTarget } from './request-target.js';
+import { handOffRefusal, handOffRequest } from './own-handoff.js';
+import { ownListenerFor } from './own-listeners.js';
+import { framingProblem, hasBody, normalizeClientIp, parseAbsoluteTarget } from './request-target.js';
 import { relayUpstream } from './relay-upstream.js';
 import { noop, PROXY_RULE, requestContext, type ProxyRuntime } from './runtime.js';
 import { sendAnswer } from './write-answer.js';
@@ -45,6 +47,11 @@ export async function handleForward(
     sendAnswer(res, errorAnswer(status, STATUS_CODES[status] ?? 'Error', reason, format), hasBody(req));
   };
 
+  const framing = framingProblem(req);
+  if (framing !== undefined) {
+    answer(framing.status, framing.reason);
+    return;
+  }
   const parsed = parseAbsoluteTarget(req.url ?? '');
   if (!parsed.ok) {
     answer(400, parsed.reason);
@@ -53,6 +60,18 @@ export async function handleForward(
   const target = parsed.value;
   entry.host = target.host;
   entry.port = target.port;
+  // The gateway's own listeners judge their clients themselves, by their own rules.
+  const found = ownListenerFor(rt.ownListeners(), target);
+  const own = found instanceof Promise ? await found : found;
+  if (own !== undefined) {
+    const refused = handOffRefusal(own, false);
+    if (refused !== undefined) answer(refused.status, refused.reason);
+    else {
+      if (expectContinue) res.writeContinue();
+      handOffRequest(own, req, res, target.path, entry);
+    }
+    return;
+  }
   const ctx = requestContext(
     rt,
     entry.client,

@@ -10,7 +10,7 @@ import { relayResponse, type ResponseRelay } from './relay-response.js';
 import type { Decision } from '../rules/decision.js';
 import type { ProxyRuntime } from './runtime.js';
 import { identityOf } from './upstream-agents.js';
-import { classifyUpstreamError, ProxyError, UPSTREAM_IDLE } from './upstream-errors.js';
+import { classifyUpstreamError, INTERNAL_TARGET, ProxyError, UPSTREAM_IDLE } from './upstream-errors.js';
 import { sendAnswer } from './write-answer.js';
 
 export interface Exchange {
@@ -142,6 +142,7 @@ class UpstreamAttempt implements Dispatcher.DispatchHandler {
       return;
     }
     const failure = classifyUpstreamError(timeoutAsIdle(err, this.rt, target));
+    if (failure.code === INTERNAL_TARGET) entry.result = 'internal-target';
     entry.error = failure.code;
     entry.end = 'upstream-error';
     entry.status = failure.status;
@@ -194,6 +195,17 @@ function send(
 
 /** Sends an allowed request to the origin and relays the answer; gives up if the client leaves. */
 export function relayUpstream(rt: ProxyRuntime, x: Exchange): void {
+  if (isHttpParent(x.decision.route)) {
+    // The parent resolves the name; an address literal or "localhost" can be judged here.
+    const refused = rt.internalTargets.refusalOfName(x.target.host);
+    if (refused !== undefined) {
+      x.entry.result = 'internal-target';
+      x.entry.error = INTERNAL_TARGET;
+      x.entry.status = 403;
+      sendAnswer(x.res, errorAnswer(403, 'Forbidden', refused, x.format), hasBody(x.req));
+      return;
+    }
+  }
   let current: UpstreamAttempt | undefined;
   x.entry.countDown = () => current?.delivered ?? 0;
   x.res.once('close', () => {

@@ -90,3 +90,36 @@ export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
+
+/** The values of every header named `name` (lowercase), as sent. */
+function rawValues(rawHeaders: readonly string[], name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toLowerCase() === name) values.push(rawHeaders[i + 1] ?? '');
+  }
+  return values;
+}
+
+/**
+ * What is wrong with the request's framing headers, for a 400 or 501 before anything else is done;
+ * undefined when nothing is. An HTTP/1.1 request carries exactly one Host header, absolute-form
+ * ones too (RFC 9112 §3.2); a body is framed by chunked alone, since a proxy that forwarded
+ * `gzip, chunked` re-chunked would pass the gzip coding off as the body (RFC 9112 §6.1).
+ */
+export function framingProblem(req: IncomingMessage): { status: 400 | 501; reason: string } | undefined {
+  const hosts = rawValues(req.rawHeaders, 'host').length;
+  if (hosts > 1) return { status: 400, reason: 'the request has more than one Host header' };
+  if (hosts === 0 && req.httpVersion === '1.1') {
+    return { status: 400, reason: 'an HTTP/1.1 request needs a Host header' };
+  }
+  if (req.headers['transfer-encoding'] === undefined) return undefined;
+  const codings = rawValues(req.rawHeaders, 'transfer-encoding')
+    .flatMap((v) => v.split(','))
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '');
+  if (codings.length === 1 && codings[0] === 'chunked') return undefined;
+  return {
+    status: 501,
+    reason: `transfer coding "${codings.join(', ')}" is not supported: send chunked alone`,
+  };
+}

@@ -4,18 +4,25 @@ import type { RequestContext, Target } from '../managers/types.js';
 import type { Policy } from '../rules/decision.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { InternalTargets } from './internal-targets.js';
 import type { Sleep } from './metered-flow.js';
+import type { OwnListener } from './own-listeners.js';
 import type { AgentPool } from './upstream-agents.js';
 
 /** What the request and tunnel handlers share with the server that runs them. */
 export interface ProxyRuntime {
   /** The current policy: looked up per request, so a configuration reload applies at once. */
   readonly policy: () => Policy;
+  /** The current settings, read where used, so that a reload applies what it can (connectPorts …). */
   readonly settings: ProxySettings;
   readonly clock: Clock;
   readonly log: Logger;
   readonly apiUrl: string | undefined;
   readonly agents: AgentPool;
+  /** Which addresses the proxy may dial. */
+  readonly internalTargets: InternalTargets;
+  /** The gateway's listeners, the proxy's own included: reached in-process, never dialled. */
+  readonly ownListeners: () => readonly OwnListener[];
   readonly sleep: Sleep;
   /** True once close() began: responses then close their connection. */
   readonly shuttingDown: () => boolean;

@@ -9,7 +9,9 @@ import type { Logger } from '../util/logger.js';
 import { handleConnect } from './connect-tunnel.js';
 import { errorAnswer } from './deny-page.js';
 import { handleForward } from './forward-http.js';
+import { InternalTargets } from './internal-targets.js';
 import { realSleep, type Sleep } from './metered-flow.js';
+import type { OwnListener } from './own-listeners.js';
 import { normalizeClientIp } from './request-target.js';
 import { noop, type ProxyRuntime } from './runtime.js';
 import { AgentPool } from './upstream-agents.js';
@@ -18,7 +20,16 @@ import { writeRawAnswer } from './write-answer.js';
 export interface ProxyServerOptions {
   /** The policy, or a getter for it so that a configuration reload swaps it without a restart. */
   readonly policy: Policy | (() => Policy);
-  readonly settings: ProxySettings;
+  /**
+   * The settings, or a getter for the live ones: a reload then applies all but the address and
+   * maxHeaderSize (the client timeouts from the next connection on).
+   */
+  readonly settings: ProxySettings | (() => ProxySettings);
+  /**
+   * The gateway's other listeners (API and web pages, plain file server): a request or CONNECT
+   * through the proxy to one of their addresses is handed to it in-process.
+   */
+  readonly ownListeners?: () => readonly OwnListener[];
   readonly clock: Clock;
   readonly log: Logger;
   /** Base URL of the API, for the "log in" link on deny pages. */
@@ -77,8 +88,11 @@ const CLIENT_ERROR_TEXT: Readonly<Record<number, string>> = {
 
 /** A forward proxy (absolute-URI HTTP and CONNECT) that asks the policy about every request. */
 export function createProxyServer(options: ProxyServerOptions): ProxyServer {
-  const { settings, log } = options;
+  const { log } = options;
   const getPolicy = typeof options.policy === 'function' ? options.policy : () => options.policy as Policy;
+  const getSettings =
+    typeof options.settings === 'function' ? options.settings : () => options.settings as ProxySettings;
+  const settings = getSettings();
   const connections = new Set<Socket>();
   const tunnels = new Set<Socket>();
   /** Sockets with a response under way: a parse error there cannot be answered, only cut. */
@@ -103,17 +117,44 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     connectionsCheckingInterval: readTimeout > 0 ? Math.min(30_000, Math.max(250, readTimeout / 4)) : 30_000,
   });
 
+  const internalTargets = new InternalTargets(() => getSettings().allowInternal);
+  /** Known once listening; kept, since asking the socket is a system call. */
+  let bound: AddressInfo | undefined;
+  const self: OwnListener = {
+    kind: 'proxy',
+    address: () => {
+      if (bound === undefined) throw new Error('the proxy is not listening');
+      return bound;
+    },
+  };
+  const none: readonly OwnListener[] = [];
+  const others = options.ownListeners ?? (() => none);
+  let othersSeen: readonly OwnListener[] | undefined;
+  let all: readonly OwnListener[] = [self];
+  const ownListeners = (): readonly OwnListener[] => {
+    const now = others();
+    if (now !== othersSeen) {
+      othersSeen = now;
+      all = [self, ...now];
+    }
+    return all;
+  };
   const rt: ProxyRuntime = {
     policy: getPolicy,
-    settings,
+    get settings() {
+      return getSettings();
+    },
     clock: options.clock,
     log,
     apiUrl: options.apiUrl,
     agents: new AgentPool({
       maxAgents: options.maxAgents ?? 1024,
       freeSocketTimeout: options.upstreamKeepAlive ?? 4_000,
-      dialTimeout: settings.dialTimeout,
+      dialTimeout: () => getSettings().dialTimeout,
+      guard: internalTargets,
     }),
+    internalTargets,
+    ownListeners,
     sleep: options.sleep ?? realSleep,
     shuttingDown: () => closing !== undefined,
     tunnels,
@@ -123,6 +164,10 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   };
 
   server.on('connection', (socket: Socket) => {
+    // A reload's timeouts apply from the next connection on; the server reads these as it goes.
+    const live = getSettings();
+    server.headersTimeout = live.readTimeout;
+    server.keepAliveTimeout = live.idleTimeout;
     connections.add(socket);
     socket.once('close', () => {
       connections.delete(socket);
@@ -160,10 +205,11 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   });
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    socket.on('error', noop);
-    const code = err.code ?? '';
+    // The parser reports every later chunk of a failed connection again: answer and listen once.
     if (answered.has(socket)) return;
     answered.add(socket);
+    socket.on('error', noop);
+    const code = err.code ?? '';
     const net = socket as Socket;
     if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable || busy.has(net)) {
       socket.destroy();
@@ -193,7 +239,8 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
         server.listen(addr.host === '' ? { port: addr.port } : { host: addr.host, port: addr.port }, () => {
           server.off('error', reject);
           server.on('error', (e) => log.error('proxy listener error', { err: String(e) }));
-          resolve(server.address() as AddressInfo);
+          bound = server.address() as AddressInfo;
+          resolve(bound);
         });
       });
     },

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { Agent, type buildConnector } from 'undici';
 import type { Route } from '../managers/types.js';
 import { connectDirect, dialTunnel, isHttpParent } from './dial.js';
+import type { InternalTargets } from './internal-targets.js';
 
 /** TCP keep-alive probes on pooled origin connections start after this much silence. */
 const TCP_KEEPALIVE_DELAY = 60_000;
@@ -15,9 +16,15 @@ function unbracket(host: string): string {
  * How one route's connections are opened, for undici: directly (from the route's source address),
  * to an HTTP parent proxy (which then takes absolute-URI requests), or through a SOCKS parent, the
  * request going out only once the parent has opened the connection. Dial failures keep our codes
- * (DIAL_TIMEOUT …), so they are answered like a CONNECT's.
+ * (DIAL_TIMEOUT, INTERNAL_TARGET …), so they are answered like a CONNECT's. A direct connection is
+ * kept off internal addresses here, after resolution; through an HTTP parent, the connection is to
+ * the parent and the target is judged before the request is sent (relay-upstream.ts).
  */
-function connectorFor(route: Route | undefined, dialTimeout: number): buildConnector.connector {
+function connectorFor(
+  route: Route | undefined,
+  dialTimeout: () => number,
+  guard: InternalTargets,
+): buildConnector.connector {
   return (options, callback) => {
     const endpoint = { host: unbracket(options.hostname), port: Number(options.port || 80) };
     const ready = (socket: Socket): void => {
@@ -25,10 +32,18 @@ function connectorFor(route: Route | undefined, dialTimeout: number): buildConne
       callback(null, socket);
     };
     if (route?.parentProxy !== undefined && !isHttpParent(route)) {
-      dialTunnel(endpoint, route, dialTimeout).then(ready, (err: Error) => callback(err, null));
+      dialTunnel(endpoint, route, dialTimeout(), guard).then(ready, (err: Error) => callback(err, null));
       return;
     }
-    const socket = connectDirect(endpoint, route?.localAddress, dialTimeout);
+    const direct = route?.parentProxy === undefined;
+    const socket = connectDirect(
+      endpoint,
+      route?.localAddress,
+      dialTimeout(),
+      false,
+      undefined,
+      direct ? guard : undefined,
+    );
     const onError = (err: Error): void => callback(err, null);
     socket.once('error', onError);
     socket.once('connect', () => {
@@ -43,7 +58,10 @@ export interface AgentPoolOptions {
   readonly maxAgents: number;
   /** How long an unused upstream connection is kept for reuse (an origin's Keep-Alive hint may shorten it). */
   readonly freeSocketTimeout: number;
-  readonly dialTimeout: number;
+  /** Read at every dial, so a reload applies it. */
+  readonly dialTimeout: () => number;
+  /** Which addresses direct connections may reach. */
+  readonly guard: InternalTargets;
 }
 
 function routeKey(route: Route | undefined): string {
@@ -76,7 +94,7 @@ export class AgentPool {
       return found;
     }
     const agent = new Agent({
-      connect: connectorFor(route, this.options.dialTimeout),
+      connect: connectorFor(route, this.options.dialTimeout, this.options.guard),
       connections: 256,
       pipelining: 1,
       keepAliveTimeout: this.options.freeSocketTimeout,

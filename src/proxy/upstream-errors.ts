@@ -1,6 +1,9 @@
-/** How a failure to reach or read the origin is answered: 502 when it said no, 504 when it said nothing. */
+/**
+ * How a failure to reach or read the origin is answered: 502 when it said no, 504 when it said
+ * nothing, 403 when the proxy would not dial the address the name resolved to.
+ */
 export interface UpstreamFailure {
-  readonly status: 502 | 504;
+  readonly status: 403 | 502 | 504;
   /** A few words for the error page and the access log. */
   readonly reason: string;
   /** The error code seen (`ECONNREFUSED` …), for the log. */
@@ -12,8 +15,9 @@ export const DIAL_TIMEOUT = 'PMPROXY_DIAL_TIMEOUT';
 export const UPSTREAM_IDLE = 'PMPROXY_UPSTREAM_IDLE';
 export const PARENT_REFUSED = 'PMPROXY_PARENT_REFUSED';
 export const BAD_PARENT = 'PMPROXY_BAD_PARENT';
+export const INTERNAL_TARGET = 'PMPROXY_INTERNAL_TARGET';
 
-const TABLE: Readonly<Record<string, { status: 502 | 504; reason: string }>> = {
+const TABLE: Readonly<Record<string, { status: 403 | 502 | 504; reason: string }>> = {
   ENOTFOUND: { status: 502, reason: 'no such host' },
   EAI_AGAIN: { status: 502, reason: 'the host name could not be resolved right now' },
   EAI_FAIL: { status: 502, reason: 'the host name could not be resolved' },
@@ -35,6 +39,7 @@ const TABLE: Readonly<Record<string, { status: 502 | 504; reason: string }>> = {
   [UPSTREAM_IDLE]: { status: 504, reason: 'the origin did not answer in time' },
   [PARENT_REFUSED]: { status: 502, reason: 'the parent proxy refused the connection' },
   [BAD_PARENT]: { status: 502, reason: 'the parent proxy is misconfigured' },
+  [INTERNAL_TARGET]: { status: 403, reason: 'refused' },
 };
 
 /** An Error carrying one of the codes above. */

@@ -22,13 +22,16 @@ export function sendAnswer(res: ServerResponse, answer: ProxyAnswer, close: bool
   res.end(body);
 }
 
-/** How long a refused CONNECT client gets to read the answer before its socket is destroyed. */
-const LINGER_MS = 5_000;
+/** How long a connection being closed gets to read its answer before its socket is destroyed. */
+const LINGER_MS = 2_000;
+/** What a connection being closed may still send, read and discarded, before it is cut. */
+const LINGER_BYTES = 64 * 1024;
 
 /**
- * Answers a CONNECT (or a request whose parser failed) straight on the socket, then closes it. The
- * socket keeps being read and discarded so the close is a FIN, not a reset that could lose the
- * answer.
+ * Answers a CONNECT (or a request whose parser failed) straight on the socket, then closes it. A
+ * little more of what the client sends is read and discarded, so that the close is a FIN rather
+ * than a reset that could destroy the answer unread; but only a little, for a short while: a client
+ * that keeps sending is cut, never read forever.
  */
 export function writeRawAnswer(socket: Socket, answer: ProxyAnswer): void {
   if (socket.destroyed) return;
@@ -38,14 +41,24 @@ export function writeRawAnswer(socket: Socket, answer: ProxyAnswer): void {
   head +=
     `Content-Type: ${answer.contentType}\r\nContent-Length: ${body.length}\r\n` +
     `Via: ${VIA}\r\nConnection: close\r\n\r\n`;
-  socket.on('error', () => socket.destroy());
-  socket.setTimeout(LINGER_MS, () => socket.destroy());
-  socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
-  socket.resume();
-  socket.once('finish', () => {
-    // Half-open server sockets wait for the client's FIN; a reader that never sends one is dropped
-    // by the timeout above.
-    if (socket.readableEnded) socket.destroy();
+  closeAfter(socket, Buffer.concat([Buffer.from(head, 'latin1'), body]));
+}
+
+function closeAfter(socket: Socket, bytes: Buffer): void {
+  const destroy = () => socket.destroy();
+  socket.once('error', destroy);
+  // Not an idle timeout: data arriving must not extend it.
+  const timer = setTimeout(destroy, LINGER_MS);
+  socket.once('close', () => clearTimeout(timer));
+  socket.setTimeout(0);
+  // Whoever read this socket before (the HTTP parser of a request that failed) reads no more.
+  socket.removeAllListeners('data');
+  let discarded = 0;
+  socket.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > LINGER_BYTES) destroy();
   });
   socket.once('end', () => socket.destroySoon());
+  socket.end(bytes);
+  socket.resume();
 }

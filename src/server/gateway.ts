@@ -12,6 +12,7 @@ import type { Manager, Services } from '../managers/types.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { OwnListener } from '../proxy/own-listeners.js';
 import { createProxyServer, type ProxyServer } from '../proxy/server.js';
 import { startWebServer, type WebServer } from './web-server.js';
 import { formatIssue } from '../config/issues.js';
@@ -20,6 +21,7 @@ import type { ApiDeps } from '../api/deps.js';
 import { fileRouteDeps, mountApi } from '../api/app.js';
 import { ExpiryJob } from '../files/expiry-job.js';
 import { startPlainFileServer, type PlainFileServer } from './plain-file-server.js';
+import { restartNeeded } from './restart-needed.js';
 import { TokenSigner } from '../api/tokens.js';
 import { LoginLimiter } from '../auth/login-limiter.js';
 import { verifyGate } from '../auth/verify-gate.js';
@@ -52,6 +54,8 @@ export class Gateway {
   /** `[files.server]`: the file routes on plain HTTP, when configured. */
   #plainFiles: PlainFileServer | undefined;
   #expiry: ExpiryJob | undefined;
+  /** The listeners the proxy hands its clients to in-process instead of dialling them. */
+  #ownListeners: readonly OwnListener[] = [];
 
   private constructor(
     readonly services: Services,
@@ -111,7 +115,9 @@ export class Gateway {
     }
     const proxy = createProxyServer({
       policy: { decide: (rule, ctx) => running.#generation.policy.decide(rule, ctx) },
-      settings: config.server.proxy,
+      // The live settings, so that a reload applies connectPorts and allowInternal.
+      settings: () => started.gateway?.config.server.proxy ?? config.server.proxy,
+      ownListeners: () => running.#ownListeners,
       clock,
       log,
       apiUrl: web.url,
@@ -134,6 +140,7 @@ export class Gateway {
         throw err;
       }
     }
+    running.#ownListeners = ownListeners(web, running.#plainFiles);
     running.#expiry = new ExpiryJob(() => running.config.server.files, store.files, clock, log);
     running.#expiry.start();
     running.#persistTimer = setInterval(() => running.persist(), config.server.api.persistInterval);
@@ -189,7 +196,7 @@ export class Gateway {
 
   /**
    * Re-reads the configuration. A bad one is refused and the running one stays; listeners are kept
-   * (an address change needs a restart, and is reported).
+   * (what needs a restart, such as an address, is reported by key).
    */
   async reload(): Promise<{ ok: boolean; messages: string[] }> {
     let config: LoadedConfig;
@@ -214,11 +221,9 @@ export class Gateway {
     const old = this.#generation;
     this.#generation = next;
     const messages = config.warnings.map(formatIssue);
-    const before = old.config.server;
-    if (JSON.stringify(before) !== JSON.stringify(config.server)) {
-      messages.push(
-        'server.toml changed: listener addresses, timeouts and the store path apply after a restart',
-      );
+    const needRestart = restartNeeded(old.config.server, config.server);
+    if (needRestart.length > 0) {
+      messages.push(`server.toml changed: ${needRestart.join(', ')} apply only after a restart`);
     }
     for (const m of messages) this.log.warn(m, { kind: 'config' });
     await closeManagers(old.managers);
@@ -239,6 +244,21 @@ export class Gateway {
     })();
     return this.#stopping;
   }
+}
+
+function ownListeners(web: WebServer, files: PlainFileServer | undefined): OwnListener[] {
+  const listeners: OwnListener[] = [
+    { kind: 'https', address: () => web.address(), accept: (socket) => web.accept(socket) },
+  ];
+  if (files !== undefined) {
+    listeners.push({
+      kind: 'http',
+      address: () => files.address(),
+      accept: (socket) => files.accept(socket),
+      handle: (req, res) => files.handle(req, res),
+    });
+  }
+  return listeners;
 }
 
 function buildGeneration(config: LoadedConfig, services: Services): Generation {

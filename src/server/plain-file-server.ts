@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import Koa from 'koa';
 import type { ListenAddress } from '../config/types.js';
 import { fileRoutes, type FileRouteDeps } from '../files/routes.js';
@@ -10,6 +10,10 @@ export interface PlainFileServer {
   /** http://host:port as clients reach it. */
   readonly url: string;
   address(): AddressInfo;
+  /** Takes a connection that arrived elsewhere (a CONNECT through the proxy), as if accepted here. */
+  accept(socket: Socket): void;
+  /** Answers a request the proxy received for this listener (its target in origin form). */
+  handle(req: IncomingMessage, res: ServerResponse): void;
   close(): Promise<void>;
 }
 
@@ -42,6 +46,8 @@ export async function startPlainFileServer(
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
     address: () => address,
+    accept: (socket) => server.emit('connection', socket),
+    handle: (req, res) => server.emit('request', req, res),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,5 +1,5 @@
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import Koa from 'koa';
 import serve from 'koa-static';
 import type { ApiSettings } from '../config/types.js';
@@ -12,6 +12,8 @@ export interface WebServer {
   readonly url: string;
   readonly fingerprint: string;
   address(): AddressInfo;
+  /** Takes a connection that arrived elsewhere (a CONNECT through the proxy), as if accepted here. */
+  accept(socket: Socket): void;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export async function startWebServer(options: {
     url: `https://${shownHost}:${address.port}`,
     fingerprint: tls.fingerprint,
     address: () => address,
+    accept: (socket) => server.emit('connection', socket),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

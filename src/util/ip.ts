@@ -17,3 +17,14 @@ export function normalizeIp(address: string): string {
   if (family !== 6) return bare;
   return ipaddr.process(bare).toString();
 }
+
+export type IpRange = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+/** `10.0.0.0/8`, `::1/128` → the range; undefined when the text is no CIDR range. */
+export function parseCidr(text: string): IpRange | undefined {
+  try {
+    return ipaddr.parseCIDR(text.trim());
+  } catch {
+    return undefined;
+  }
+}

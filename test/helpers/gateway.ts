@@ -9,11 +9,16 @@ import { silentLogger } from '../../src/util/logger.js';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
 
-/** server.toml for tests: every listener on 127.0.0.1 port 0, files inside the config dir. */
+/**
+ * server.toml for tests: every listener on 127.0.0.1 port 0, files inside the config dir, loopback
+ * targets allowed (the origins listen there).
+ */
 export function testServerToml(extra = '', proxyExtra = ''): string {
   return `[proxy]
 dialTimeout = "2s"
 connectPorts = [443]
+# The test origins listen on loopback, which the proxy refuses by default.
+allowInternal = ["127.0.0.0/8", "::1/128"]
 ${proxyExtra}
 [proxy.server]
 addr = "127.0.0.1:0"

@@ -16,6 +16,8 @@ export const testSettings: ProxySettings = {
   readTimeout: 10_000,
   writeTimeout: 30_000,
   maxHeaderSize: 16 * KiB,
+  // The test origins listen on loopback, which the proxy refuses by default.
+  allowInternal: ['127.0.0.0/8', '::1/128'],
 };
 
 /** A Logger that keeps what it is given. */
@@ -145,9 +147,14 @@ export function openTunnel(
   port: number,
   authority: string,
   headers: Record<string, string> = {},
+  localAddress?: string,
 ): Promise<OpenTunnel> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = net.connect({
+      port,
+      host: '127.0.0.1',
+      ...(localAddress === undefined ? {} : { localAddress }),
+    });
     let got = Buffer.alloc(0);
     const onData = (d: Buffer) => {
       got = Buffer.concat([got, d]);

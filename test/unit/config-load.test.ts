@@ -353,6 +353,17 @@ cidr = "127.0.0.0/8"
     one(lines, /^server\.toml:7: api\.server\.addr: "nope" is not an IPv6 address/u);
   });
 
+  it('reads [proxy] allowInternal, none by default, and refuses a bad CIDR naming the file and key', () => {
+    const ok = loadConfig(configDir(CAMPUS, '[proxy]\nallowInternal = ["127.0.0.0/8", "::1/128"]\n'));
+    assert.deepEqual(ok.server.proxy.allowInternal, ['127.0.0.0/8', '::1/128']);
+    assert.deepEqual(loadConfig(configDir(CAMPUS, '')).server.proxy.allowInternal, []);
+    const lines = errorsOf(
+      configDir(CAMPUS, '[proxy]\nallowInternal = ["127.0.0.0/8", "127.0.0.1/33", "localhost"]\n'),
+    );
+    one(lines, /^server\.toml:2: proxy\.allowInternal\[1\]: "127\.0\.0\.1\/33" is not a CIDR range/u);
+    one(lines, /^server\.toml:2: proxy\.allowInternal\[2\]: "localhost" is not a CIDR range/u);
+  });
+
   it('refuses adDB, a manager written as a single table, and an unknown [policy] key', () => {
     const lines = errorsOf(
       configDir(`${CAMPUS}[adDB]\nname = "ad"\n[timeSpan]\nname = "day"\n[policy]\nshell = "true"\n`),
