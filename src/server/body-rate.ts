@@ -11,7 +11,12 @@ export interface BodyRate {
 type Request = IncomingMessage | Http2ServerRequest;
 type Response = ServerResponse | Http2ServerResponse;
 
-const { NGHTTP2_STREAM_STATE_HALF_CLOSED_REMOTE, NGHTTP2_STREAM_STATE_CLOSED, NGHTTP2_CANCEL } = constants;
+const {
+  NGHTTP2_STREAM_STATE_HALF_CLOSED_REMOTE,
+  NGHTTP2_STREAM_STATE_CLOSED,
+  NGHTTP2_CANCEL,
+  NGHTTP2_NO_ERROR,
+} = constants;
 
 /**
  * Cuts a request whose body comes slower than `minBodyRate` bytes/s on average over any
@@ -114,10 +119,7 @@ function cut(req: Request, res: Response): void {
     req.socket.destroySoon();
     return;
   }
-  const stream = req.stream;
-  const reset = (): void => {
-    if (!stream.closed) stream.close(NGHTTP2_CANCEL);
-  };
-  if (!answering || res.writableFinished) reset();
-  else res.once('finish', reset);
+  // RFC 9113 §8.1: after a complete response, RST_STREAM(NO_ERROR) asks the client to stop
+  // sending the request; node sends it once the answer is out.
+  req.stream.close(answering ? NGHTTP2_NO_ERROR : NGHTTP2_CANCEL);
 }

@@ -18,6 +18,9 @@ function statusFor(code: string): number {
   }
 }
 
+/** How long a short answer may take to go out before the socket is destroyed anyway. */
+const ANSWER_GRACE_MS = 1_000;
+
 const TEXT: Readonly<Record<number, string>> = {
   400: 'the request is malformed',
   408: 'the request headers took too long',
@@ -35,8 +38,14 @@ export function answerClientError(warnings: RateLimitedWarning, answering: (sock
     const socket = stream as Socket;
     socket.on('error', () => undefined);
     const code = err.code ?? '';
-    // With an answer under way on the socket, raw bytes would land inside it: cut instead.
-    if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable || answering(socket)) {
+    // Only the parser's errors and its header timeout leave an HTTP/1.1 socket to answer on: a TLS
+    // error (a handshake timeout …) has no plaintext channel, and with an answer under way on the
+    // socket, raw bytes would land inside it. Those are cut.
+    const answerable = code.startsWith('HPE_') || code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    if (!answerable || !socket.writable || answering(socket)) {
+      if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL')) {
+        warnings.note('tls', { client: normalizeIp(socket.remoteAddress ?? ''), error: code });
+      }
       socket.destroy();
       return;
     }
@@ -53,5 +62,7 @@ export function answerClientError(warnings: RateLimitedWarning, answering: (sock
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
     socket.destroySoon();
+    // A client that reads nothing could keep even a short answer from going out.
+    setTimeout(() => socket.destroy(), ANSWER_GRACE_MS).unref();
   };
 }

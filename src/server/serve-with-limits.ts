@@ -76,12 +76,6 @@ export function serveWithLimits(
     timeHttp2Sessions(server, limits, (session) =>
       warnings.note('timeout', { client: normalizeIp(session.socket.remoteAddress ?? '') }),
     );
-    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: Socket) =>
-      warnings.note('tls', {
-        client: normalizeIp(socket.remoteAddress ?? ''),
-        error: err.code ?? err.message,
-      }),
-    );
   }
   return limitConnections(
     server,

@@ -32,7 +32,8 @@ export class RateLimitedWarning {
       return;
     }
     this.#suppressed.set(kind, (this.#suppressed.get(kind) ?? 0) + 1);
-    this.#flush ??= setTimeout(() => this.#report(), this.#quietUntil - now).unref();
+    if (this.#flush === undefined)
+      this.#flush = setTimeout(() => this.#report(), this.#quietUntil - now).unref();
   }
 
   #report(): void {
