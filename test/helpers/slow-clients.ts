@@ -138,11 +138,17 @@ export const h2 = {
   headersStart(stream: number, block: Buffer): Buffer {
     return h2.frame(1, 0x1, stream, block.subarray(0, 1));
   },
-  /** CONTINUATION frames of one byte each for the rest of the block; the last ends the headers. */
-  continuations(stream: number, block: Buffer): Buffer[] {
+  /**
+   * The rest of the block in `count` CONTINUATION frames, the last ending the headers. nghttp2
+   * refuses a block in more than 8 frames (CVE-2024-28182), so a slowloris sends few, far apart.
+   */
+  continuations(stream: number, block: Buffer, count: number): Buffer[] {
+    const rest = block.subarray(1);
+    const size = Math.ceil(rest.length / count);
     const frames: Buffer[] = [];
-    for (let i = 1; i < block.length; i += 1) {
-      frames.push(h2.frame(9, i === block.length - 1 ? 0x4 : 0, stream, block.subarray(i, i + 1)));
+    for (let at = 0; at < rest.length; at += size) {
+      const last = at + size >= rest.length;
+      frames.push(h2.frame(9, last ? 0x4 : 0, stream, rest.subarray(at, at + size)));
     }
     return frames;
   },
