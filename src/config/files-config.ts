@@ -1,10 +1,16 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parseListenAddress } from './server-config.js';
 import type { TableReader } from './table-reader.js';
-import type { ListenAddress } from './types.js';
+import { readListenerLimits } from './listener-limits.js';
+import type { ListenAddress, ListenerLimits } from './types.js';
 import { parseClamdAddress, type ClamdAddress } from '../files/clamd-address.js';
 
 export type { ClamdAddress };
+
+/** `[files.server]`: where the plain-HTTP file listener is, and its limits. */
+export interface FilesServerSettings extends ListenerLimits {
+  readonly addr: ListenAddress;
+}
 
 export type ScannerDownChoice = 'refuse' | 'accept-and-log';
 
@@ -31,7 +37,7 @@ export interface FileSettings {
   /** Origins browsers may upload and download from: ["*"] any, [] none. Never with credentials. */
   readonly cors: readonly string[];
   /** A plain-HTTP listener of its own, besides the API's HTTPS one. */
-  readonly server?: { readonly addr: ListenAddress };
+  readonly server?: FilesServerSettings;
 }
 
 /**
@@ -190,10 +196,11 @@ function originProblem(origin: string): string | undefined {
 }
 
 /** `[files.server]`: present only to open a plain-HTTP listener; then addr is required. */
-function readFilesServer(t: TableReader): { addr: ListenAddress } | undefined {
+function readFilesServer(t: TableReader): FilesServerSettings | undefined {
   const s = t.table('server');
   if (s === undefined) return undefined;
   const text = s.string('addr', { required: true, nonEmpty: true });
+  const limits = readListenerLimits(s, false);
   s.done();
   if (text === undefined) return undefined;
   const addr = parseListenAddress(text);
@@ -201,5 +208,5 @@ function readFilesServer(t: TableReader): { addr: ListenAddress } | undefined {
     s.issues.add(s.keyPath('addr'), addr);
     return undefined;
   }
-  return { addr };
+  return { addr, ...limits };
 }

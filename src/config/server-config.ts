@@ -3,9 +3,17 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseCidr } from '../util/ip.js';
 import { readFiles } from './files-config.js';
+import { readListenerLimits } from './listener-limits.js';
 import type { Issues } from './issues.js';
 import { TableReader, describe, type TomlTable } from './table-reader.js';
-import type { ApiSettings, ListenAddress, ProxySettings, ServerConfig, StoreSettings } from './types.js';
+import type {
+  ApiSettings,
+  ListenAddress,
+  ListenerLimits,
+  ProxySettings,
+  ServerConfig,
+  StoreSettings,
+} from './types.js';
 
 /** Our own pages, served when server.toml names no folder or one that does not exist. */
 export const DEFAULT_WEB_DIR = join(import.meta.dirname, '..', '..', 'web');
@@ -52,15 +60,11 @@ interface ServerTimeouts {
   readonly writeTimeout: number;
 }
 
-/** `[api.server]` and `[proxy.server]`. */
+/** `[proxy.server]`. */
 function readServer(parent: TableReader, defaultAddr: ListenAddress): ServerTimeouts {
-  const t = parent.table('server') ?? new TableReader({}, parent.keyPath('server'), parent.issues);
-  const addrText = t.string('addr');
-  const parsed = addrText === undefined ? defaultAddr : parseListenAddress(addrText);
-  if (typeof parsed === 'string') t.issues.add(t.keyPath('addr'), parsed);
-  const addr = typeof parsed === 'string' ? defaultAddr : parsed;
+  const t = serverTable(parent);
   const server = {
-    addr,
+    addr: readAddr(t, defaultAddr),
     readTimeout: t.duration('readTimeout') ?? SERVER_DEFAULTS.readTimeout,
     writeTimeout: t.duration('writeTimeout') ?? SERVER_DEFAULTS.writeTimeout,
   };
@@ -69,12 +73,29 @@ function readServer(parent: TableReader, defaultAddr: ListenAddress): ServerTime
   return server;
 }
 
+/** `[api.server]`: the proxy's keys, and the limits every listener of our own has. */
+function readApiServer(parent: TableReader): ListenerLimits & { readonly addr: ListenAddress } {
+  const t = serverTable(parent);
+  const server = { addr: readAddr(t, SERVER_DEFAULTS.apiAddr), ...readListenerLimits(t, true) };
+  t.ignore('fastOrStd', FAST_OR_STD);
+  t.done();
+  return server;
+}
+
+function serverTable(parent: TableReader): TableReader {
+  return parent.table('server') ?? new TableReader({}, parent.keyPath('server'), parent.issues);
+}
+
+function readAddr(t: TableReader, defaultAddr: ListenAddress): ListenAddress {
+  const addrText = t.string('addr');
+  const parsed = addrText === undefined ? defaultAddr : parseListenAddress(addrText);
+  if (typeof parsed === 'string') t.issues.add(t.keyPath('addr'), parsed);
+  return typeof parsed === 'string' ? defaultAddr : parsed;
+}
+
 function readApi(t: TableReader, dir: string, issues: Issues): ApiSettings {
-  const server = readServer(t, SERVER_DEFAULTS.apiAddr);
   const settings: ApiSettings = {
-    addr: server.addr,
-    readTimeout: server.readTimeout,
-    writeTimeout: server.writeTimeout,
+    ...readApiServer(t),
     httpsCert: resolve(dir, t.string('httpsCert', { nonEmpty: true }) ?? SERVER_DEFAULTS.httpsCert),
     httpsKey: resolve(dir, t.string('httpsKey', { nonEmpty: true }) ?? SERVER_DEFAULTS.httpsKey),
     webStaticFilesDir: readWebDir(t, dir, issues),

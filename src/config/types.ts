@@ -28,7 +28,29 @@ export interface ProxySettings {
   readonly allowInternal: readonly string[];
 }
 
-export interface ApiSettings {
+/**
+ * What a listener of our own (the API's HTTPS one, `[files.server]`) grants a client before it is
+ * cut: the proxy's discipline for slow and numerous clients.
+ */
+export interface ListenerLimits {
+  /** Time a request's headers may take, from its first byte (HTTP/1.1) or the session's start or last answer (HTTP/2). */
+  readonly readTimeout: number;
+  /** A connection with nothing read or written this long is closed. */
+  readonly writeTimeout: number;
+  /** A keep-alive connection or HTTP/2 session with no request under way is closed after this. */
+  readonly idleTimeout: number;
+  /** A TCP connection has this long to finish its TLS handshake (TLS listeners only). */
+  readonly handshakeTimeout: number;
+  /** A request body arriving slower than this (bytes/s, averaged over bodyRateWindow) is cut; 0 = never. */
+  readonly minBodyRate: number;
+  readonly bodyRateWindow: number;
+  /** Open connections at most; undefined: a share of the process's open-file limit (descriptor-budget.ts). */
+  readonly maxConnections?: number;
+  /** Open connections at most from one client address (one IPv6 /64). */
+  readonly maxConnectionsPerAddress: number;
+}
+
+export interface ApiSettings extends ListenerLimits {
   readonly addr: ListenAddress;
   /** Absolute paths (resolved against the config directory). */
   readonly httpsCert: string;
@@ -37,8 +59,6 @@ export interface ApiSettings {
   readonly excludedRoutes: readonly string[];
   /** How often consumption and session activity are written to the store. */
   readonly persistInterval: number;
-  readonly readTimeout: number;
-  readonly writeTimeout: number;
 }
 
 export interface StoreSettings {

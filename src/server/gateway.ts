@@ -134,7 +134,7 @@ export class Gateway {
     const filesServer = config.server.files?.server;
     if (filesServer !== undefined) {
       try {
-        running.#plainFiles = await startPlainFileServer(filesServer.addr, fileRouteDeps(api, log), log);
+        running.#plainFiles = await startPlainFileServer(filesServer, fileRouteDeps(api, log), log);
       } catch (err) {
         await running.stop(0);
         throw err;

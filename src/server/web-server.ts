@@ -5,12 +5,25 @@ import serve from 'koa-static';
 import type { ApiSettings } from '../config/types.js';
 import type { Logger } from '../util/logger.js';
 import { ensureCertificate } from '../tls/self-signed.js';
-import { isExpectedRequestEnd } from './request-errors.js';
+import { logKoaError } from './request-errors.js';
+import { serveWithLimits } from './serve-with-limits.js';
+import type { ConnectionLimiter } from './connection-limits.js';
+import { RateLimitedWarning } from '../util/rate-limited-warning.js';
+
+/** Browsers open up to 100 streams per session; more at once is no page's need. */
+const MAX_STREAMS_PER_SESSION = 100;
 
 export interface WebServer {
   /** https://host:port as clients reach it (loopback when listening on every interface). */
   readonly url: string;
   readonly fingerprint: string;
+  /**
+   * The listening server. A socket handed to it with `server.emit('connection', socket)` (a
+   * CONNECT to this listener through the proxy) is served as an accepted one: counted by the
+   * connection caps under its own peer address, then TLS.
+   */
+  readonly server: Http2SecureServer;
+  readonly connections: ConnectionLimiter;
   address(): AddressInfo;
   /** Takes a connection that arrived elsewhere (a CONNECT through the proxy), as if accepted here. */
   accept(socket: Socket): void;
@@ -33,10 +46,8 @@ export async function startWebServer(options: {
     log.warn(`made a self-signed certificate ${settings.httpsCert}`, { fingerprint: tls.fingerprint });
 
   const app = new Koa();
-  app.on('error', (err: unknown) => {
-    if (isExpectedRequestEnd(err)) return;
-    log.error('web request failed', { err: String(err) });
-  });
+  const refused = new RateLimitedWarning(log, 'web and API listener: clients refused or cut');
+  app.on('error', (err: unknown) => logKoaError(err, log, refused, 'web request failed'));
   app.use(async (ctx, next) => {
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');
@@ -57,11 +68,15 @@ export async function startWebServer(options: {
   });
 
   const handle = app.callback();
-  const server: Http2SecureServer = createSecureServer(
-    { cert: tls.cert, key: tls.key, allowHTTP1: true },
-    (req, res) => void handle(req, res),
-  );
-  server.setTimeout(settings.readTimeout > 0 ? settings.readTimeout : 0);
+  const server: Http2SecureServer = createSecureServer({
+    cert: tls.cert,
+    key: tls.key,
+    allowHTTP1: true,
+    handshakeTimeout: settings.handshakeTimeout,
+    // Node's default lets one session open 2³²−1 streams at once.
+    settings: { maxConcurrentStreams: MAX_STREAMS_PER_SESSION },
+  });
+  const connections = serveWithLimits(server, settings, (req, res) => void handle(req, res), refused);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.addr.port, host === '' ? undefined : host, () => {
@@ -79,6 +94,8 @@ export async function startWebServer(options: {
   return {
     url: `https://${shownHost}:${address.port}`,
     fingerprint: tls.fingerprint,
+    server,
+    connections,
     address: () => address,
     accept: (socket) => server.emit('connection', socket),
     close: () =>

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { inspectConfig, loadConfig } from '../../src/config/load.js';
 import { formatIssue } from '../../src/config/issues.js';
 import { FILES_DEFAULTS } from '../../src/config/files-config.js';
+import { LISTENER_DEFAULTS } from '../../src/config/listener-limits.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'pmproxy-files-config-'));
 after(() => rmSync(temp, { recursive: true, force: true }));
@@ -82,7 +83,8 @@ addr = "127.0.0.1:18080"
       clamd: { kind: 'tcp', host: '127.0.0.1', port: 3310 },
       onScannerDown: 'accept-and-log',
       cors: ['https://chat.example.org', 'http://localhost:8080'],
-      server: { addr: { host: '127.0.0.1', port: 18080 } },
+      // The plain listener's limits take their defaults (handshakeTimeout means nothing without TLS).
+      server: { addr: { host: '127.0.0.1', port: 18080 }, ...LISTENER_DEFAULTS, handshakeTimeout: 0 },
     });
   });
 
