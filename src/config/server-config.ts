@@ -33,6 +33,9 @@ export const SERVER_DEFAULTS = {
   readTimeout: 30_000,
   writeTimeout: 20_000,
   storePath: join('data', 'pmproxy.db'),
+  // One address is one user here (sessions bind addresses): browsers open at most 32 connections
+  // to a proxy, so this leaves room for several programs while one host cannot take the budget.
+  proxyMaxConnectionsPerAddress: 256,
 } as const;
 
 const FAST_OR_STD = 'means nothing here (it chose between two Go HTTP servers); ignored';
@@ -54,20 +57,32 @@ function empty(path: string, issues: Issues): TableReader {
   return new TableReader({}, path, issues);
 }
 
-interface ServerTimeouts {
+interface ProxyServerTable {
   readonly addr: ListenAddress;
   readonly readTimeout: number;
   readonly writeTimeout: number;
+  readonly maxConnections?: number;
+  readonly maxConnectionsPerAddress: number;
 }
 
 /** `[proxy.server]`. */
-function readServer(parent: TableReader, defaultAddr: ListenAddress): ServerTimeouts {
+function readServer(parent: TableReader, defaultAddr: ListenAddress): ProxyServerTable {
   const t = serverTable(parent);
+  const maxConnections = t.integer('maxConnections', { min: 1 });
   const server = {
     addr: readAddr(t, defaultAddr),
     readTimeout: t.duration('readTimeout') ?? SERVER_DEFAULTS.readTimeout,
     writeTimeout: t.duration('writeTimeout') ?? SERVER_DEFAULTS.writeTimeout,
+    maxConnectionsPerAddress:
+      t.integer('maxConnectionsPerAddress', { min: 1 }) ?? SERVER_DEFAULTS.proxyMaxConnectionsPerAddress,
+    ...(maxConnections === undefined ? {} : { maxConnections }),
   };
+  if (maxConnections !== undefined && server.maxConnectionsPerAddress > maxConnections) {
+    t.issues.add(
+      t.keyPath('maxConnectionsPerAddress'),
+      `must not be larger than maxConnections (${maxConnections}), not ${server.maxConnectionsPerAddress}`,
+    );
+  }
   t.ignore('fastOrStd', FAST_OR_STD);
   t.done();
   return server;
@@ -147,6 +162,8 @@ function readProxy(t: TableReader): ProxySettings {
     idleTimeout: t.duration('idleTimeout') ?? SERVER_DEFAULTS.idleTimeout,
     maxHeaderSize,
     allowInternal: readCidrs(t, 'allowInternal') ?? [],
+    maxConnectionsPerAddress: server.maxConnectionsPerAddress,
+    ...(server.maxConnections === undefined ? {} : { maxConnections: server.maxConnections }),
   };
   t.done();
   return settings;

@@ -26,6 +26,10 @@ export interface ProxySettings {
    * reach; default none.
    */
   readonly allowInternal: readonly string[];
+  /** Open client connections at most; undefined: what our listeners leave of the open-file limit (descriptor-budget.ts). */
+  readonly maxConnections?: number;
+  /** Open client connections at most from one client address (one IPv6 /64). */
+  readonly maxConnectionsPerAddress: number;
 }
 
 /**

@@ -15,6 +15,9 @@ import type { OwnListener } from './own-listeners.js';
 import { normalizeClientIp } from './request-target.js';
 import { noop, type ProxyRuntime } from './runtime.js';
 import { AgentPool } from './upstream-agents.js';
+import { limitConnections } from '../server/connection-limits.js';
+import { defaultProxyMaxConnections } from '../server/descriptor-budget.js';
+import { RateLimitedWarning } from '../util/rate-limited-warning.js';
 import { writeRawAnswer } from './write-answer.js';
 
 export interface ProxyServerOptions {
@@ -175,6 +178,17 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       if (connections.size === 0) for (const resolve of emptied.splice(0)) resolve();
     });
   });
+
+  // After the handler above, so a socket over a cap is reset before anything else sees it.
+  const refusals = new RateLimitedWarning(log, 'proxy connection refused: over its cap');
+  limitConnections(
+    server,
+    {
+      maxConnections: settings.maxConnections ?? defaultProxyMaxConnections(),
+      maxConnectionsPerAddress: settings.maxConnectionsPerAddress,
+    },
+    (socket, why) => refusals.note(why, { client: normalizeClientIp(socket.remoteAddress) }),
+  );
 
   const onRequest = (expectContinue: boolean) => (req: http.IncomingMessage, res: http.ServerResponse) => {
     const socket = req.socket;

@@ -23,6 +23,15 @@ export function defaultMaxConnections(openFiles = openFileLimit()): number {
   return Math.max(1, Math.floor(openFiles * LISTENER_SHARE));
 }
 
+/**
+ * Client connections the proxy takes at most by default: what our two listeners leave of the
+ * open-file limit, halved, since every relayed connection holds the client's descriptor and the
+ * origin's.
+ */
+export function defaultProxyMaxConnections(openFiles = openFileLimit()): number {
+  return Math.max(1, Math.floor((openFiles * (1 - 2 * LISTENER_SHARE)) / 2));
+}
+
 function readLimits(): string | undefined {
   try {
     return readFileSync('/proc/self/limits', 'utf8');

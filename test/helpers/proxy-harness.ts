@@ -16,6 +16,7 @@ export const testSettings: ProxySettings = {
   readTimeout: 10_000,
   writeTimeout: 30_000,
   maxHeaderSize: 16 * KiB,
+  maxConnectionsPerAddress: 256,
   // The test origins listen on loopback, which the proxy refuses by default.
   allowInternal: ['127.0.0.0/8', '::1/128'],
 };

@@ -364,6 +364,28 @@ cidr = "127.0.0.0/8"
     one(lines, /^server\.toml:2: proxy\.allowInternal\[2\]: "localhost" is not a CIDR range/u);
   });
 
+  it('reads [proxy.server] connection caps, 256 per address by default, and refuses bad ones', () => {
+    const defaults = loadConfig(configDir(CAMPUS, '')).server.proxy;
+    assert.equal(defaults.maxConnectionsPerAddress, 256);
+    assert.equal(defaults.maxConnections, undefined);
+    const ok = loadConfig(
+      configDir(CAMPUS, '[proxy.server]\nmaxConnections = 100\nmaxConnectionsPerAddress = 10\n'),
+    );
+    assert.equal(ok.server.proxy.maxConnections, 100);
+    assert.equal(ok.server.proxy.maxConnectionsPerAddress, 10);
+    const lines = errorsOf(
+      configDir(CAMPUS, '[proxy.server]\nmaxConnections = 10\nmaxConnectionsPerAddress = 20\n'),
+    );
+    one(
+      lines,
+      /^server\.toml(:\d+)?: proxy\.server\.maxConnectionsPerAddress: must not be larger than maxConnections \(10\)/u,
+    );
+    one(
+      errorsOf(configDir(CAMPUS, '[proxy.server]\nmaxConnections = 0\n')),
+      /proxy\.server\.maxConnections: /u,
+    );
+  });
+
   it('refuses adDB, a manager written as a single table, and an unknown [policy] key', () => {
     const lines = errorsOf(
       configDir(`${CAMPUS}[adDB]\nname = "ad"\n[timeSpan]\nname = "day"\n[policy]\nshell = "true"\n`),
