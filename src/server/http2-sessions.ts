@@ -20,17 +20,22 @@ const CLOSE_GRACE_MS = 1_000;
 export function timeHttp2Sessions(
   server: Http2SecureServer,
   timeouts: SessionTimeouts,
-  onTimeout: (session: ServerHttp2Session) => void,
+  onTimeout: (remoteAddress: string) => void,
 ): void {
   server.on('session', (session: ServerHttp2Session) => {
+    // Read now: a destroyed session has no socket any more.
+    const remoteAddress = session.socket.remoteAddress ?? '';
     let streams = 0;
+    let over = false;
     let timer: NodeJS.Timeout | undefined;
     const arm = (ms: number): void => {
       clearTimeout(timer);
       timer = undefined;
-      if (ms <= 0) return;
+      // A stream's 'close' can come after its session's: nothing is left to time then.
+      if (ms <= 0 || over || session.destroyed) return;
       timer = setTimeout(() => {
-        onTimeout(session);
+        if (session.destroyed) return;
+        onTimeout(remoteAddress);
         session.close();
         setTimeout(() => session.destroy(), CLOSE_GRACE_MS).unref();
       }, ms).unref();
@@ -44,6 +49,9 @@ export function timeHttp2Sessions(
         if (streams === 0 && !session.closed) arm(timeouts.idleTimeout);
       });
     });
-    session.once('close', () => clearTimeout(timer));
+    session.once('close', () => {
+      over = true;
+      clearTimeout(timer);
+    });
   });
 }

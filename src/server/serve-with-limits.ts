@@ -73,8 +73,8 @@ export function serveWithLimits(
     answerClientError(warnings, (socket) => answering.has(socket)),
   );
   if ('setSecureContext' in server) {
-    timeHttp2Sessions(server, limits, (session) =>
-      warnings.note('timeout', { client: normalizeIp(session.socket.remoteAddress ?? '') }),
+    timeHttp2Sessions(server, limits, (remoteAddress) =>
+      warnings.note('timeout', { client: normalizeIp(remoteAddress) }),
     );
   }
   return limitConnections(
