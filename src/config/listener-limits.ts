@@ -22,25 +22,33 @@ export const LISTENER_DEFAULTS = {
  */
 export function readListenerLimits(t: TableReader, tls: boolean): ListenerLimits {
   const minBodyRate = t.size('minBodyRate') ?? LISTENER_DEFAULTS.minBodyRate;
-  const maxConnections = t.integer('maxConnections', { min: 1 });
-  const limits: ListenerLimits = {
+  return {
     readTimeout: t.duration('readTimeout') ?? LISTENER_DEFAULTS.readTimeout,
     writeTimeout: t.duration('writeTimeout') ?? LISTENER_DEFAULTS.writeTimeout,
     idleTimeout: t.duration('idleTimeout') ?? LISTENER_DEFAULTS.idleTimeout,
     handshakeTimeout: readHandshakeTimeout(t, tls),
     minBodyRate,
     bodyRateWindow: t.duration('bodyRateWindow', { positive: true }) ?? LISTENER_DEFAULTS.bodyRateWindow,
-    maxConnectionsPerAddress:
-      t.integer('maxConnectionsPerAddress', { min: 1 }) ?? LISTENER_DEFAULTS.maxConnectionsPerAddress,
-    ...(maxConnections === undefined ? {} : { maxConnections }),
+    ...readConnectionCaps(t, LISTENER_DEFAULTS.maxConnectionsPerAddress),
   };
-  if (maxConnections !== undefined && limits.maxConnectionsPerAddress > maxConnections) {
+}
+
+/** `maxConnections` (undefined: a share of the open-file limit) and `maxConnectionsPerAddress` of any listener's table. */
+export function readConnectionCaps(
+  t: TableReader,
+  defaultPerAddress: number,
+): { readonly maxConnections?: number; readonly maxConnectionsPerAddress: number } {
+  const maxConnections = t.integer('maxConnections', { min: 1 });
+  const maxConnectionsPerAddress = t.integer('maxConnectionsPerAddress', { min: 1 }) ?? defaultPerAddress;
+  if (maxConnections !== undefined && maxConnectionsPerAddress > maxConnections) {
     t.issues.add(
       t.keyPath('maxConnectionsPerAddress'),
-      `must not be larger than maxConnections (${maxConnections}), not ${limits.maxConnectionsPerAddress}`,
+      `must not be larger than maxConnections (${maxConnections}), not ${maxConnectionsPerAddress}`,
     );
   }
-  return limits;
+  return maxConnections === undefined
+    ? { maxConnectionsPerAddress }
+    : { maxConnections, maxConnectionsPerAddress };
 }
 
 function readHandshakeTimeout(t: TableReader, tls: boolean): number {

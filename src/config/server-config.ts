@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseCidr } from '../util/ip.js';
 import { readFiles } from './files-config.js';
-import { readListenerLimits } from './listener-limits.js';
+import { readConnectionCaps, readListenerLimits } from './listener-limits.js';
 import type { Issues } from './issues.js';
 import { TableReader, describe, type TomlTable } from './table-reader.js';
 import type {
@@ -68,21 +68,12 @@ interface ProxyServerTable {
 /** `[proxy.server]`. */
 function readServer(parent: TableReader, defaultAddr: ListenAddress): ProxyServerTable {
   const t = serverTable(parent);
-  const maxConnections = t.integer('maxConnections', { min: 1 });
   const server = {
     addr: readAddr(t, defaultAddr),
     readTimeout: t.duration('readTimeout') ?? SERVER_DEFAULTS.readTimeout,
     writeTimeout: t.duration('writeTimeout') ?? SERVER_DEFAULTS.writeTimeout,
-    maxConnectionsPerAddress:
-      t.integer('maxConnectionsPerAddress', { min: 1 }) ?? SERVER_DEFAULTS.proxyMaxConnectionsPerAddress,
-    ...(maxConnections === undefined ? {} : { maxConnections }),
+    ...readConnectionCaps(t, SERVER_DEFAULTS.proxyMaxConnectionsPerAddress),
   };
-  if (maxConnections !== undefined && server.maxConnectionsPerAddress > maxConnections) {
-    t.issues.add(
-      t.keyPath('maxConnectionsPerAddress'),
-      `must not be larger than maxConnections (${maxConnections}), not ${server.maxConnectionsPerAddress}`,
-    );
-  }
   t.ignore('fastOrStd', FAST_OR_STD);
   t.done();
   return server;

@@ -19,6 +19,7 @@ import { limitConnections } from '../server/connection-limits.js';
 import { defaultProxyMaxConnections } from '../server/descriptor-budget.js';
 import { RateLimitedWarning } from '../util/rate-limited-warning.js';
 import { writeRawAnswer } from './write-answer.js';
+import { PARSE_ERROR_TEXT, parseErrorStatus } from '../server/parse-error-answer.js';
 
 export interface ProxyServerOptions {
   /** The policy, or a getter for it so that a configuration reload swaps it without a restart. */
@@ -67,27 +68,6 @@ export interface ProxyServer {
    */
   close(graceMs?: number): Promise<void>;
 }
-
-/** What a request that failed to parse is answered. */
-function clientErrorStatus(code: string): number {
-  switch (code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return 431;
-    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return 413;
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return 408;
-    default:
-      return 400;
-  }
-}
-
-const CLIENT_ERROR_TEXT: Readonly<Record<number, string>> = {
-  400: 'the request is malformed',
-  408: 'the request headers took too long',
-  413: 'the request is too large',
-  431: 'the request headers are too large',
-};
 
 /** A forward proxy (absolute-URI HTTP and CONNECT) that asks the policy about every request. */
 export function createProxyServer(options: ProxyServerOptions): ProxyServer {
@@ -229,7 +209,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       socket.destroy();
       return;
     }
-    const status = clientErrorStatus(code);
+    const status = parseErrorStatus(code);
     log.info('access', {
       kind: 'access',
       client: normalizeClientIp(net.remoteAddress),
@@ -239,7 +219,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       error: code,
       result: 'rejected',
     });
-    const text = CLIENT_ERROR_TEXT[status] ?? 'the request is malformed';
+    const text = PARSE_ERROR_TEXT[status] ?? 'the request is malformed';
     writeRawAnswer(
       net,
       errorAnswer(status, http.STATUS_CODES[status] ?? 'Error', text, { html: false, target: '' }),

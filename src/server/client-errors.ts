@@ -3,30 +3,10 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { normalizeIp } from '../util/ip.js';
 import type { RateLimitedWarning } from '../util/rate-limited-warning.js';
-
-/** What a request that failed to parse (or whose headers took too long) is answered. */
-function statusFor(code: string): number {
-  switch (code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return 431;
-    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return 413;
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return 408;
-    default:
-      return 400;
-  }
-}
+import { PARSE_ERROR_TEXT, parseErrorStatus } from './parse-error-answer.js';
 
 /** How long a short answer may take to go out before the socket is destroyed anyway. */
 const ANSWER_GRACE_MS = 1_000;
-
-const TEXT: Readonly<Record<number, string>> = {
-  400: 'the request is malformed',
-  408: 'the request headers took too long',
-  413: 'the request is too large',
-  431: 'the request headers are too large',
-};
 
 /**
  * The 'clientError' handler of our HTTP/1.1 listeners: a short answer where one can still be
@@ -49,13 +29,13 @@ export function answerClientError(warnings: RateLimitedWarning, answering: (sock
       socket.destroy();
       return;
     }
-    const status = statusFor(code);
+    const status = parseErrorStatus(code);
     warnings.note(status === 408 ? 'timeout' : 'malformed', {
       client: normalizeIp(socket.remoteAddress ?? ''),
       status,
       error: code,
     });
-    const body = `${TEXT[status] ?? TEXT[400]}\n`;
+    const body = `${PARSE_ERROR_TEXT[status] ?? PARSE_ERROR_TEXT[400]}\n`;
     socket.pause();
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
