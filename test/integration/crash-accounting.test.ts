@@ -9,6 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { filesToml, slot } from '../helpers/files-client.js';
 import { spawnServer, testServerToml, writeConfigDir } from '../helpers/gateway.js';
+import { CAROL_QUOTA_MANAGERS } from '../helpers/quota-managers.js';
 
 const MiB = 1024 * 1024;
 /** The origin's pace: 64 KiB every 62.5 ms. */
@@ -16,25 +17,6 @@ const RATE = MiB;
 const CHUNK = 64 * 1024;
 /** Bytes the client has when the server is killed: several seconds of traffic. */
 const KILL_AT = 6 * MiB;
-
-const MANAGERS = `
-rule = "auth ∧ down"
-[mapDB]
-name = "users"
-[mapDB.userPass]
-carol = "carol-pass"
-[mapDB.userGroup]
-carol = ["g"]
-[[proxyAuth]]
-name = "auth"
-auth = "users"
-[[dwnConsR]]
-name = "down"
-userDBN = "users"
-resetCycle = "168h"
-[dwnConsR.groupQuota]
-g = "1 GB"
-`;
 
 /** An origin that sends an endless body at RATE, as a slow download from the Internet does. */
 async function pacedOrigin(): Promise<{ server: http.Server; url: string }> {
@@ -138,7 +120,7 @@ function upload(apiUrl: string, ca: string, body: Buffer): Promise<number> {
 describe('consumption after a crash', () => {
   it('loses at most about a second of traffic to kill -9, whatever persistInterval says', async () => {
     // persistInterval stays at the test default, an hour: only the every-second write can save it.
-    const cfg = writeConfigDir(MANAGERS, testServerToml());
+    const cfg = writeConfigDir(CAROL_QUOTA_MANAGERS, testServerToml());
     const o = await pacedOrigin();
     try {
       const first = await spawnServer(cfg.dir);

@@ -6,25 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { spawnServer, testServerToml, writeConfigDir } from '../helpers/gateway.js';
-
-const MANAGERS = `
-rule = "auth ∧ down"
-[mapDB]
-name = "users"
-[mapDB.userPass]
-carol = "carol-pass"
-[mapDB.userGroup]
-carol = ["g"]
-[[proxyAuth]]
-name = "auth"
-auth = "users"
-[[dwnConsR]]
-name = "down"
-userDBN = "users"
-resetCycle = "168h"
-[dwnConsR.groupQuota]
-g = "1 GB"
-`;
+import { CAROL_QUOTA_MANAGERS } from '../helpers/quota-managers.js';
 
 async function origin(): Promise<{ server: http.Server; url: string }> {
   const body = Buffer.alloc(200_000, 0x62);
@@ -71,7 +53,7 @@ function stored(dir: string): number {
 
 describe('consumption across restarts', () => {
   it('is saved at SIGTERM, so a graceful restart loses nothing', async () => {
-    const cfg = writeConfigDir(MANAGERS);
+    const cfg = writeConfigDir(CAROL_QUOTA_MANAGERS);
     const o = await origin();
     try {
       const server = await spawnServer(cfg.dir);
@@ -88,7 +70,7 @@ describe('consumption across restarts', () => {
 
   it('survives kill -9 within one persist interval', async () => {
     const cfg = writeConfigDir(
-      MANAGERS,
+      CAROL_QUOTA_MANAGERS,
       testServerToml().replace('persistInterval = "1h"', 'persistInterval = "300ms"'),
     );
     const o = await origin();
