@@ -97,7 +97,13 @@ export async function startWebServer(options: {
     server,
     connections,
     address: () => address,
-    accept: (socket) => server.emit('connection', socket),
+    accept: (socket) => {
+      // The proxy's sockets are half-open (an HTTP server ends them itself); a TLS server's own are
+      // not, and HTTP/2 sessions close only when the socket does: without this a client that left
+      // held its session and descriptor until the idle timeout.
+      socket.allowHalfOpen = false;
+      server.emit('connection', socket);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
