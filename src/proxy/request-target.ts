@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Endpoint } from './dial.js';
+import { hostHeaderProblem } from '../server/request-guard.js';
 
 /** What an absolute-URI request asks for, in the forms the proxy needs. */
 export interface ForwardTarget extends Endpoint {
@@ -107,11 +108,8 @@ function rawValues(rawHeaders: readonly string[], name: string): string[] {
  * `gzip, chunked` re-chunked would pass the gzip coding off as the body (RFC 9112 §6.1).
  */
 export function framingProblem(req: IncomingMessage): { status: 400 | 501; reason: string } | undefined {
-  const hosts = rawValues(req.rawHeaders, 'host').length;
-  if (hosts > 1) return { status: 400, reason: 'the request has more than one Host header' };
-  if (hosts === 0 && req.httpVersion === '1.1') {
-    return { status: 400, reason: 'an HTTP/1.1 request needs a Host header' };
-  }
+  const host = hostHeaderProblem(req);
+  if (host !== undefined) return { status: 400, reason: host };
   if (req.headers['transfer-encoding'] === undefined) return undefined;
   const codings = rawValues(req.rawHeaders, 'transfer-encoding')
     .flatMap((v) => v.split(','))

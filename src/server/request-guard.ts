@@ -9,6 +9,14 @@ import type { Http2ServerRequest } from 'node:http2';
 export function requestProblem(req: IncomingMessage | Http2ServerRequest): string | undefined {
   const target = req.url ?? '';
   if (!validTarget(target, req.method)) return 'the request target is not a valid path or URL';
+  return hostHeaderProblem(req);
+}
+
+/**
+ * RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host header, an HTTP/1.0 one at most one
+ * (HTTP/2 names its authority otherwise). Undefined when the request keeps to that.
+ */
+export function hostHeaderProblem(req: IncomingMessage | Http2ServerRequest): string | undefined {
   if (req.httpVersionMajor >= 2) return undefined;
   let hosts = 0;
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
