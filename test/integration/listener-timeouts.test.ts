@@ -42,23 +42,27 @@ function h2Session(url: string, from: string): Promise<ClientHttp2Session> {
   });
 }
 
-describe('the API and file listeners bound slow clients', () => {
-  let gateway: Gateway;
-  let cleanup: () => void;
-  let web: string;
-  let files: string;
-
+/** A gateway with `limits` on both listeners, started before the suite's tests and stopped after. */
+function limitedGateway(limits: string): { web: string; files: string } {
+  const urls = { web: '', files: '' };
+  let gateway: Gateway | undefined;
+  let cleanup = (): void => undefined;
   before(async () => {
     let dir: string;
-    ({ dir, cleanup } = writeConfigDir(MANAGERS, limitedServerToml(LIMITS)));
+    ({ dir, cleanup } = writeConfigDir(MANAGERS, limitedServerToml(limits)));
     gateway = await Gateway.start({ configDir: dir, log: silentLogger });
-    web = gateway.web.url.replace('localhost', '127.0.0.1');
-    files = gateway.plainFiles?.url ?? assert.fail('no plain file listener');
+    urls.web = gateway.web.url.replace('localhost', '127.0.0.1');
+    urls.files = gateway.plainFiles?.url ?? assert.fail('no plain file listener');
   });
   after(async () => {
-    await gateway.stop(0);
+    await gateway?.stop(0);
     cleanup();
   });
+  return urls;
+}
+
+describe('the API and file listeners bound slow clients', () => {
+  const urls = limitedGateway(LIMITS);
 
   async function assertCut(connection: Connection, answer?: RegExp): Promise<void> {
     const ms = await connection.closed;
@@ -67,21 +71,21 @@ describe('the API and file listeners bound slow clients', () => {
   }
 
   it('cuts an HTTP/1.1 slowloris on the HTTPS listener at readTimeout, with a 408', async () => {
-    const c = await openTls(web, ATTACKER, 'http/1.1');
+    const c = await openTls(urls.web, ATTACKER, 'http/1.1');
     c.socket.write('GET / HTTP/1.1\r\nHost: gateway\r\n');
     trickle(c.socket, HEADER_LINES, 200);
     await assertCut(c, /^HTTP\/1\.1 408 /u);
   });
 
   it('cuts an HTTP/1.1 slowloris on the plain file listener at readTimeout, with a 408', async () => {
-    const c = await openTcp(files, ATTACKER);
+    const c = await openTcp(urls.files, ATTACKER);
     c.socket.write('GET /upload/x HTTP/1.1\r\nHost: gateway\r\n');
     trickle(c.socket, HEADER_LINES, 200);
     await assertCut(c, /^HTTP\/1\.1 408 /u);
   });
 
   it('cuts an HTTP/2 slowloris (a HEADERS block in CONTINUATION frames 2 s apart)', async () => {
-    const c = await openTls(web, ATTACKER, 'h2');
+    const c = await openTls(urls.web, ATTACKER, 'h2');
     const block = h2.getBlock();
     c.socket.write(Buffer.concat([h2.preface, h2.settings(), h2.headersStart(1, block)]));
     trickle(c.socket, h2.continuations(1, block, 7), 2000);
@@ -89,13 +93,13 @@ describe('the API and file listeners bound slow clients', () => {
   });
 
   it('closes a TCP connection that never sends a ClientHello after handshakeTimeout', async () => {
-    const c = await openTcp(web, ATTACKER);
+    const c = await openTcp(urls.web, ATTACKER);
     await assertCut(c);
     assert.equal(c.received(), '');
   });
 
   it('cuts a slow request body on the plain file listener with a 408', async () => {
-    const c = await openTcp(files, ATTACKER);
+    const c = await openTcp(urls.files, ATTACKER);
     const { url } = slot(['slow', 'plain.bin'], 4096);
     c.socket.write(`PUT ${url} HTTP/1.1\r\nHost: gateway\r\nContent-Length: 4096\r\n\r\n`);
     trickle(
@@ -107,7 +111,7 @@ describe('the API and file listeners bound slow clients', () => {
   });
 
   it('cuts a slow request body on the HTTPS listener (HTTP/1.1) with a 408', async () => {
-    const c = await openTls(web, ATTACKER, 'http/1.1');
+    const c = await openTls(urls.web, ATTACKER, 'http/1.1');
     const { url } = slot(['slow', 'tls.bin'], 4096);
     c.socket.write(`PUT ${url} HTTP/1.1\r\nHost: gateway\r\nContent-Length: 4096\r\n\r\n`);
     trickle(
@@ -119,7 +123,7 @@ describe('the API and file listeners bound slow clients', () => {
   });
 
   it('cuts a slow request body on HTTP/2 (the stream, with a 408)', async () => {
-    const session = await h2Session(web, ATTACKER);
+    const session = await h2Session(urls.web, ATTACKER);
     session.on('error', () => undefined);
     try {
       const { url } = slot(['slow', 'h2.bin'], 4096);
@@ -153,7 +157,7 @@ describe('the API and file listeners bound slow clients', () => {
     const chunk = Buffer.alloc(64 * 1024, 'u');
     const plainUpload = new Promise<number>((resolve, reject) => {
       const { url } = slot(['good', 'plain.bin'], size);
-      const { hostname, port } = new URL(files);
+      const { hostname, port } = new URL(urls.files);
       const req = httpRequest(
         {
           host: hostname,
@@ -171,7 +175,7 @@ describe('the API and file listeners bound slow clients', () => {
       req.on('error', reject);
       sendSteadily(req, chunk, size / chunk.length);
     });
-    const session = await h2Session(web, GOOD_CLIENT);
+    const session = await h2Session(urls.web, GOOD_CLIENT);
     try {
       const h2Upload = new Promise<number>((resolve, reject) => {
         const { url } = slot(['good', 'h2.bin'], size);
@@ -189,26 +193,11 @@ describe('the API and file listeners bound slow clients', () => {
 });
 
 describe('the API and file listeners close idle connections', () => {
-  let gateway: Gateway;
-  let cleanup: () => void;
-  let web: string;
-  let files: string;
-
-  before(async () => {
-    let dir: string;
-    // Every other timeout is long: only idleTimeout can close these connections within the bound.
-    ({ dir, cleanup } = writeConfigDir(MANAGERS, limitedServerToml(IDLE_LIMITS)));
-    gateway = await Gateway.start({ configDir: dir, log: silentLogger });
-    web = gateway.web.url.replace('localhost', '127.0.0.1');
-    files = gateway.plainFiles?.url ?? assert.fail('no plain file listener');
-  });
-  after(async () => {
-    await gateway.stop(0);
-    cleanup();
-  });
+  // Every other timeout is long: only idleTimeout can close these connections within the bound.
+  const urls = limitedGateway(IDLE_LIMITS);
 
   it('closes an HTTP/2 session idle past idleTimeout, although it pings', async () => {
-    const session = await h2Session(web, ATTACKER);
+    const session = await h2Session(urls.web, ATTACKER);
     const opened = Date.now();
     const closed = new Promise<number>((resolve) =>
       session.once('close', () => resolve(Date.now() - opened)),
@@ -233,7 +222,7 @@ describe('the API and file listeners close idle connections', () => {
   });
 
   it('closes an idle HTTP/1.1 keep-alive connection after idleTimeout', async () => {
-    const c = await openTcp(files, GOOD_CLIENT);
+    const c = await openTcp(urls.files, GOOD_CLIENT);
     c.socket.write('GET /upload/none HTTP/1.1\r\nHost: gateway\r\n\r\n');
     const ms = await c.closed;
     assert.match(c.received(), /^HTTP\/1\.1 404 /u);
@@ -241,7 +230,7 @@ describe('the API and file listeners close idle connections', () => {
   });
 
   it('closes an idle HTTP/1.1 keep-alive connection on the HTTPS listener after idleTimeout', async () => {
-    const c = await openTls(web, GOOD_CLIENT, 'http/1.1');
+    const c = await openTls(urls.web, GOOD_CLIENT, 'http/1.1');
     c.socket.write('GET /login HTTP/1.1\r\nHost: gateway\r\n\r\n');
     const ms = await c.closed;
     assert.match(c.received(), /^HTTP\/1\.1 200 /u);
