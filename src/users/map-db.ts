@@ -3,7 +3,7 @@ import type { TableReader } from '../config/table-reader.js';
 import { isPhcHash, verifyPassword, verifyUnknownUser } from '../auth/passwords.js';
 import { dummyHashLike } from '../auth/dummy-hash.js';
 import type { Store } from '../store/types.js';
-import type { UserDB } from './types.js';
+import type { UserDB, UserEntry } from './types.js';
 import type { UserDBKind } from './kind.js';
 
 /** `[mapDB]`: users written in managers.toml. */
@@ -94,6 +94,7 @@ const NOBODY_DIGEST = digest(randomBytes(16).toString('base64'));
 
 class MapUserDB implements UserDB {
   readonly kind = 'mapDB';
+  readonly readOnly = true;
   readonly name: string;
   readonly #hashes = new Map<string, string>();
   readonly #plain = new Map<string, Buffer>();
@@ -140,5 +141,14 @@ class MapUserDB implements UserDB {
 
   displayName(user: string): string | undefined {
     return this.#exists(user) ? (this.#displayNames.get(user) ?? user) : undefined;
+  }
+
+  list(): UserEntry[] {
+    const names = new Set([...this.#hashes.keys(), ...this.#plain.keys(), ...this.#groups.keys()]);
+    return [...names].sort().map((name) => ({
+      name,
+      displayName: this.#displayNames.get(name) ?? name,
+      groups: [...(this.#groups.get(name) ?? [])],
+    }));
   }
 }

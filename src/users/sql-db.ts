@@ -3,7 +3,7 @@ import { verifyPassword, verifyUnknownUser } from '../auth/passwords.js';
 import { dummyHashLike } from '../auth/dummy-hash.js';
 import { USERS_CHANGED_KEY } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
-import type { UserDB } from './types.js';
+import type { UserDB, UserEntry } from './types.js';
 import type { UserDBKind } from './kind.js';
 
 /** `[sqlDB]`: users and groups kept in the store (`pmproxy user add|passwd|del|groups`). */
@@ -30,6 +30,7 @@ const REVISION_CHECK_MS = 1000;
 /** Reads the store on every call, so changes made by the admin CLI in another process apply at once. */
 class SqlUserDB implements UserDB {
   readonly kind = 'sqlDB';
+  readonly readOnly = false;
   #revision: string | undefined;
   #nextRevisionCheck = 0;
   #dummy: { readonly hash: string; readonly revision: string | undefined } | undefined;
@@ -71,5 +72,11 @@ class SqlUserDB implements UserDB {
 
   displayName(user: string): string | undefined {
     return this.store.getUser(user)?.displayName;
+  }
+
+  list(): UserEntry[] {
+    return this.store
+      .listUsers()
+      .map(({ name, displayName, groups }) => ({ name, displayName, groups: [...groups] }));
   }
 }

@@ -7,11 +7,22 @@ export interface UserDB {
   /** undefined when the user does not exist. */
   groups(user: string): readonly string[] | undefined;
   displayName(user: string): string | undefined;
+  /** Every user, sorted by name: for the admin page and `pmproxy user ls`. */
+  list(): UserEntry[];
+  /** True when users live in a file the gateway does not write (mapDB): no add, passwd or del. */
+  readonly readOnly: boolean;
   /**
    * Changes whenever a password may have changed (another process's `pmproxy user passwd`), so
    * remembered verifications are dropped. Absent: the passwords change only with a reload.
    */
   revision?(): string | undefined;
+}
+
+/** One user as listings show it. */
+export interface UserEntry {
+  readonly name: string;
+  readonly displayName: string;
+  readonly groups: readonly string[];
 }
 
 export interface UserDirectory {

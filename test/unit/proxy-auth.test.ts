@@ -38,6 +38,8 @@ function counting(db: UserDB): UserDB & { calls: number } {
     },
     groups: (user: string) => db.groups(user),
     displayName: (user: string) => db.displayName(user),
+    list: () => db.list(),
+    readOnly: db.readOnly,
   };
   return counted;
 }
