@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'csrf'
   | 'not_found'
   | 'no_file_server'
+  | 'read_only'
   | 'method_not_allowed'
   | 'conflict'
   | 'too_large'

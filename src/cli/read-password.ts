@@ -1,3 +1,4 @@
+import { CommandError } from './command-error.js';
 import { createInterface } from 'node:readline';
 
 /** One line from stdin (`--password-stdin`, for scripts). */
@@ -7,7 +8,7 @@ export async function readLineFromStdin(): Promise<string> {
     rl.close();
     return line;
   }
-  throw new Error('no password on standard input');
+  throw new CommandError('no password on standard input');
 }
 
 /** Asks on the terminal without echoing what is typed. */
@@ -29,7 +30,7 @@ export async function promptPassword(prompt: string): Promise<string> {
           }
           if (ch === '\u0003') {
             stdin.off('data', onData);
-            reject(new Error('interrupted'));
+            reject(new CommandError('interrupted'));
             return;
           }
           typed = ch === '\u007f' ? typed.slice(0, -1) : typed + ch;

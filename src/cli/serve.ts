@@ -62,6 +62,14 @@ export async function serve(configDir: string): Promise<number> {
     );
   }
   process.stdout.write(`pmproxy: store ${gateway.config.server.store.path}, config ${gateway.config.dir}\n`);
+  for (const { db, users } of gateway.seeded) {
+    if (users.length === 0) continue;
+    const who = users.map((u) => (u.groups.length > 0 ? `${u.name} (${u.groups.join(', ')})` : u.name));
+    process.stdout.write(
+      `pmproxy: first start: added ${who.join(', ')} to user database "${db}" from [sqlDB.seed]; ` +
+        `manage them with 'pmproxy user' or on ${gateway.web.url}/admin\n`,
+    );
+  }
 
   return stopped;
 }

@@ -4,6 +4,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { ConfigError, Issues, type ConfigIssue } from './issues.js';
 import { checkFilesAcrossFiles } from './files-cross-check.js';
 import { locateKey } from './locate.js';
+import { warnUnusedUserDBs } from './mentions.js';
 import { parseManagersConfig, type ManagersConfig } from './managers-config.js';
 import { parseServerConfig } from './server-config.js';
 import type { TomlTable } from './table-reader.js';
@@ -57,6 +58,7 @@ export function inspectConfig(dir: string): ConfigReport {
   if (managers !== undefined && serverIssues.list.length === 0) {
     checkFilesAcrossFiles(managers.managers, server, managersIssues);
   }
+  if (managers !== undefined) warnUnusedUserDBs(managers, managersIssues);
 
   const errors = [
     ...placed(serverIssues.list, serverFile.text),

@@ -25,6 +25,7 @@ import { restartNeeded } from './restart-needed.js';
 import { TokenSigner } from '../api/tokens.js';
 import { LoginLimiter } from '../auth/login-limiter.js';
 import { verifyGate } from '../auth/verify-gate.js';
+import { seedUsers, type SeededUsers } from '../users/seed-users.js';
 
 export interface GatewayOptions {
   readonly configDir: string;
@@ -56,6 +57,8 @@ export class Gateway {
   #expiry: ExpiryJob | undefined;
   /** The listeners the proxy hands its clients to in-process instead of dialling them. */
   #ownListeners: readonly OwnListener[] = [];
+  /** The users `[sqlDB.seed]` put in the store at this start (the first one only). */
+  seeded: readonly SeededUsers[] = [];
 
   private constructor(
     readonly services: Services,
@@ -73,6 +76,13 @@ export class Gateway {
     const config = loadConfig(options.configDir);
     for (const w of config.warnings) log.warn(formatIssue(w), { kind: 'config' });
     const store = SqliteStore.open(config.server.store.path);
+    let seeded: SeededUsers[];
+    try {
+      seeded = await seedUsers(config.userDBs, store);
+    } catch (err) {
+      store.close();
+      throw err;
+    }
     const services: Services = {
       clock,
       log,
@@ -131,6 +141,7 @@ export class Gateway {
       throw err;
     }
     started.gateway = running;
+    running.seeded = seeded;
     const filesServer = config.server.files?.server;
     if (filesServer !== undefined) {
       try {

@@ -5,10 +5,16 @@ import { USERS_CHANGED_KEY } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
 import type { UserDB, UserEntry } from './types.js';
 import type { UserDBKind } from './kind.js';
+import { readUserTables, type UserTables } from './user-tables.js';
 
 /** `[sqlDB]`: users and groups kept in the store (`pmproxy user add|passwd|del|groups`). */
 export interface SqlDBConfig {
   readonly name: string;
+  /**
+   * `[sqlDB.seed]`: users put in the store on the first start only (when this database was never
+   * seeded), so the admin's later changes and deletions stay.
+   */
+  readonly seed?: UserTables;
 }
 
 export const sqlDBKind: UserDBKind<SqlDBConfig> = {
@@ -16,8 +22,12 @@ export const sqlDBKind: UserDBKind<SqlDBConfig> = {
 
   parse(table: TableReader): SqlDBConfig | undefined {
     const name = table.string('name', { required: true, nonEmpty: true });
+    const seedTable = table.table('seed');
+    const seed = seedTable === undefined ? undefined : readUserTables(seedTable);
+    seedTable?.done();
     table.done();
-    return name === undefined ? undefined : { name };
+    if (name === undefined) return undefined;
+    return seed === undefined ? { name } : { name, seed };
   },
 
   create(config: SqlDBConfig, store: Store): UserDB {

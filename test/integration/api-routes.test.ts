@@ -236,14 +236,29 @@ describe('API routes', () => {
       assert.equal((await api.call('/api/managers/down', { token: alice, from: ALICE })).status, 403);
     });
 
-    it('users and groups of [sqlDB]: create, 409 on a duplicate, patch, list, delete', async () => {
+    it('users of every database: create in [sqlDB], 409 on a duplicate or a read-only user, patch, list, delete', async () => {
       const as = { token: admin, from: ADMIN };
       const created = await api.call('/api/users', {
         body: { name: 'carol', pass: 'carol-pass-1', groups: ['staff'], displayName: 'Carol' },
         ...as,
       });
       assert.equal(created.status, 201, created.text);
-      assert.deepEqual(created.json, { name: 'carol', displayName: 'Carol', groups: ['staff'] });
+      assert.deepEqual(created.json, {
+        name: 'carol',
+        displayName: 'Carol',
+        groups: ['staff'],
+        db: 'local',
+        kind: 'sqlDB',
+        readOnly: false,
+      });
+      // alice is written in managers.toml: listed, read-only, and her name is taken.
+      const taken = await api.call('/api/users', { body: { name: 'alice', pass: 'alice-pass-9' }, ...as });
+      assert.equal(taken.status, 409, taken.text);
+      assert.match(taken.text, /mapDB/u);
+      const readOnly = await api.call('/api/users/alice', { method: 'PATCH', body: { groups: [] }, ...as });
+      assert.equal(readOnly.status, 409, readOnly.text);
+      assert.equal(errorCode(readOnly), 'read_only');
+      assert.equal((await api.call('/api/users/alice', { method: 'DELETE', ...as })).status, 409);
       const again = await api.call('/api/users', { body: { name: 'carol', pass: 'carol-pass-1' }, ...as });
       assert.equal(again.status, 409);
       assert.equal(errorCode(again), 'conflict');
@@ -269,15 +284,13 @@ describe('API routes', () => {
         404,
       );
       const groups = (await api.call('/api/groups', as)).json as { name: string; members: string[] }[];
-      assert.deepEqual(groups, [
-        { name: 'staff', members: ['carol'] },
-        { name: 'students', members: ['carol'] },
-      ]);
-      const list = (await api.call('/api/users', as)).json as { name: string }[];
       assert.deepEqual(
-        list.map((u) => u.name),
-        ['carol'],
+        groups.filter((g) => g.members.includes('carol')).map((g) => g.name),
+        ['staff', 'students'],
       );
+      const list = (await api.call('/api/users', as)).json as { name: string; readOnly: boolean }[];
+      assert.equal(list.find((u) => u.name === 'carol')?.readOnly, false);
+      assert.equal(list.find((u) => u.name === 'alice')?.readOnly, true);
       assert.equal((await api.call('/api/users/carol', { method: 'DELETE', ...as })).status, 204);
       assert.equal((await api.call('/api/users/carol', as)).status, 404);
       assert.equal((await api.call('/api/users/carol', { method: 'DELETE', ...as })).status, 404);

@@ -35,7 +35,9 @@ describe('pmproxy admin commands', () => {
       assert.match(again.stderr, /exists/u);
 
       const ls = await runPmproxy(['user', 'ls', '--json', ...c]);
-      assert.deepEqual(JSON.parse(ls.stdout), [{ name: 'dave', displayName: 'dave', groups: ['staff'] }]);
+      assert.deepEqual(JSON.parse(ls.stdout), [
+        { name: 'dave', displayName: 'dave', groups: ['staff'], db: 'local', kind: 'sqlDB', readOnly: false },
+      ]);
 
       const open = await runPmproxy(['session', 'open', 'dave', '127.0.0.9', ...c]);
       assert.equal(open.code, 0, open.stderr);
@@ -48,7 +50,7 @@ describe('pmproxy admin commands', () => {
 
       const nobody = await runPmproxy(['session', 'open', 'erin', '127.0.0.9', ...c]);
       assert.equal(nobody.code, 1);
-      assert.match(nobody.stderr, /no user "erin"/u);
+      assert.match(nobody.stderr, /no such user "erin"/u);
 
       const show = await runPmproxy(['quota', 'show', 'dave', '--json', ...c]);
       const [row] = JSON.parse(show.stdout) as { bytesQuota: number; bytesCons: number; quota: string }[];

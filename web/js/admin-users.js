@@ -1,9 +1,12 @@
-// Admin: the users and groups of the [sqlDB] user database: list, add, edit (display name, groups,
-// password) and delete. Users of [mapDB] live in managers.toml, so without [sqlDB] this says so.
+// Admin: the users of every user database and their groups; those of [sqlDB] can be added, edited
+// (display name, groups, password) and deleted. Users of [mapDB] live in managers.toml: read-only.
 import { api, ApiError } from './api.js';
 import { busy, byId, el, fillRows, say } from './dom.js';
 
-/** @typedef {{ name: string, displayName?: string | null, groups: string[] }} User */
+/**
+ * @typedef {{ name: string, displayName?: string | null, groups: string[], db: string, kind: string,
+ *   readOnly: boolean }} User
+ */
 /** @typedef {(err: unknown, region: HTMLElement) => void} Fail */
 
 /** "staff, students ,, staff" → ["staff", "students"] @param {string} text */
@@ -61,6 +64,7 @@ export function startUsers(fail, onUsers) {
 
   /** @param {User} user */
   function actions(user) {
+    if (user.readOnly) return el('span', { class: 'muted' }, 'in managers.toml');
     const edit = el('button', { type: 'button', 'aria-label': `Edit ${user.name}` }, 'Edit');
     edit.addEventListener('click', () => openEditor(user));
     const del = el(
@@ -81,7 +85,13 @@ export function startUsers(fail, onUsers) {
       const list = /** @type {User[]} */ (users);
       fillRows(
         rows,
-        list.map((u) => [u.name, u.displayName ?? '', u.groups.join(', '), actions(u)]),
+        list.map((u) => [
+          u.name,
+          u.displayName ?? '',
+          u.groups.join(', '),
+          `${u.db} (${u.kind})`,
+          actions(u),
+        ]),
         'No users yet.',
       );
       const members = /** @type {{ name: string, members: string[] }[]} */ (groups);
@@ -93,15 +103,6 @@ export function startUsers(fail, onUsers) {
       byId('users').hidden = false;
       onUsers(list.map((u) => u.name));
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'not_found') {
-        byId('users').hidden = true;
-        say(
-          region,
-          'No [sqlDB] user database is configured; [mapDB] users are kept in managers.toml.',
-          'info',
-        );
-        return;
-      }
       fail(err, region);
     }
   }
@@ -150,7 +151,7 @@ export function startUsers(fail, onUsers) {
         await api('PATCH', `/api/users/${encodeURIComponent(user.name)}`, body);
       } catch (err) {
         // Problems with what was typed belong next to it; the rest (logged out …) to the page.
-        if (err instanceof ApiError && (err.status === 400 || err.status === 404))
+        if (err instanceof ApiError && (err.status === 400 || err.status === 404 || err.status === 409))
           say(editMessage, err.message);
         else {
           dialog.close();

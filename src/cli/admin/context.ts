@@ -1,3 +1,4 @@
+import { CommandError } from '../command-error.js';
 import { loadConfig, type LoadedConfig } from '../../config/load.js';
 import { buildManagers, buildUserDirectory } from '../../config/build.js';
 import { SqliteStore } from '../../store/sqlite.js';
@@ -47,7 +48,7 @@ export function managersOfKind(ctx: AdminContext, kind: string, only?: string): 
   if (only === undefined) return found;
   const named = found.filter((m) => m.name === only);
   if (named.length === 0) {
-    throw new Error(
+    throw new CommandError(
       `no ${kind} named "${only}" (there is: ${found.map((m) => m.name).join(', ') || 'none'})`,
     );
   }

@@ -24,6 +24,7 @@ export async function runAdminCommand(area: AdminArea, argv: string[]): Promise<
       'password-stdin': { type: 'boolean' },
       json: { type: 'boolean' },
       prefix: { type: 'string' },
+      db: { type: 'string' },
     },
   });
   const [verb, ...args] = positionals;
@@ -37,6 +38,7 @@ export async function runAdminCommand(area: AdminArea, argv: string[]): Promise<
       passwordStdin: values['password-stdin'] === true,
       json: values.json === true,
       prefix: values.prefix,
+      db: values.db,
     };
     if (area === 'user') return await userCommand(ctx, verb, args, flags);
     if (area === 'quota') return quotaCommand(ctx, verb, args, flags);
@@ -56,4 +58,6 @@ export interface AdminFlags {
   readonly json: boolean;
   /** `files ls --prefix`: paths starting with this text. */
   readonly prefix: string | undefined;
+  /** `user add --db`: which [sqlDB], when there are several. */
+  readonly db: string | undefined;
 }

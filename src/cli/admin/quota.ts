@@ -1,3 +1,5 @@
+import { CommandError, noSuchUser } from '../command-error.js';
+import { listAllUsers } from '../../users/all-users.js';
 import type { Manager } from '../../managers/types.js';
 import { formatSize } from '../../util/size.js';
 import { UsageError } from '../usage-error.js';
@@ -27,7 +29,9 @@ export function quotaManagers(ctx: AdminContext, only?: string): QuotaView[] {
   if (only === undefined) return all;
   const named = all.filter((m) => m.name === only);
   if (named.length === 0) {
-    throw new Error(`no quota named "${only}" (there is: ${all.map((m) => m.name).join(', ') || 'none'})`);
+    throw new CommandError(
+      `no quota named "${only}" (there is: ${all.map((m) => m.name).join(', ') || 'none'})`,
+    );
   }
   return named;
 }
@@ -39,6 +43,9 @@ export function quotaCommand(ctx: AdminContext, verb: string, args: string[], fl
   if (quotas.length === 0) {
     process.stderr.write('pmproxy: managers.toml has no [[dwnConsR]] or [[upQuota]]\n');
     return 1;
+  }
+  if (!user.startsWith('xmpp:') && !listAllUsers(ctx.services.users).some((u) => u.name === user)) {
+    throw noSuchUser(user);
   }
   switch (verb) {
     case 'show': {

@@ -1,3 +1,4 @@
+import { CommandError } from '../command-error.js';
 import { isIP } from 'node:net';
 import { normalizeIp } from '../../util/ip.js';
 import { UsageError } from '../usage-error.js';
@@ -39,8 +40,7 @@ export function sessionCommand(ctx: AdminContext, verb: string, args: string[], 
       }
       const db = String(manager.settings()['auth']);
       if (ctx.services.users.get(db)?.groups(user) === undefined) {
-        process.stderr.write(`pmproxy: no user "${user}" in user database "${db}"\n`);
-        return 1;
+        throw new CommandError(`no such user "${user}" in user database "${db}"`);
       }
       const opened = sessions.open(manager.name, db, normalizeIp(ip), user);
       say(`${manager.name}: ${opened.user} logged in at ${opened.ip}`);
