@@ -25,6 +25,9 @@ import { restartNeeded } from './restart-needed.js';
 import { TokenSigner } from '../api/tokens.js';
 import { LoginLimiter } from '../auth/login-limiter.js';
 import { verifyGate } from '../auth/verify-gate.js';
+import { dirname, join } from 'node:path';
+import { CONTROL_SOCKET_NAME, startControlSocket, type ControlSocket } from './control-socket.js';
+import { controlRoutes } from './control-routes.js';
 import { seedUsers, type SeededUsers } from '../users/seed-users.js';
 
 export interface GatewayOptions {
@@ -57,6 +60,8 @@ export class Gateway {
   #expiry: ExpiryJob | undefined;
   /** The listeners the proxy hands its clients to in-process instead of dialling them. */
   #ownListeners: readonly OwnListener[] = [];
+  /** Where `pmproxy quota show` and the like get live figures. */
+  #control: ControlSocket | undefined;
   /** The users `[sqlDB.seed]` put in the store at this start (the first one only). */
   seeded: readonly SeededUsers[] = [];
 
@@ -162,6 +167,15 @@ export class Gateway {
       log,
     );
     running.#consumptionWriter.start();
+    running.#control = await startControlSocket(
+      join(dirname(config.server.store.path), CONTROL_SOCKET_NAME),
+      controlRoutes({
+        managers: () => running.managers,
+        users: () => running.users,
+        sessions: services.sessions,
+      }),
+      log,
+    );
     return running;
   }
 
@@ -248,6 +262,7 @@ export class Gateway {
       if (this.#persistTimer !== undefined) clearInterval(this.#persistTimer);
       this.#consumptionWriter?.stop();
       this.#expiry?.stop();
+      await this.#control?.close();
       await Promise.all([this.proxy.close(graceMs), this.web.close(), this.#plainFiles?.close()]);
       this.persist();
       await closeManagers(this.#generation.managers);

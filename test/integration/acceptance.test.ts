@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { RequestContext, Target } from '../../src/managers/types.js';
 import type { Decision } from '../../src/rules/decision.js';
 import type { Gateway } from '../../src/server/gateway.js';
-import type { QuotaView } from '../../src/cli/admin/quota.js';
+import type { QuotaView } from '../../src/managers/quota-rows.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { compileRule } from '../../src/rules/compile.js';
 import { RulePolicy } from '../../src/rules/policy.js';

@@ -1,3 +1,5 @@
+import { dirname, join } from 'node:path';
+import { CONTROL_SOCKET_NAME } from '../../server/control-socket.js';
 import { CommandError } from '../command-error.js';
 import { loadConfig, type LoadedConfig } from '../../config/load.js';
 import { buildManagers, buildUserDirectory } from '../../config/build.js';
@@ -53,4 +55,9 @@ export function managersOfKind(ctx: AdminContext, kind: string, only?: string): 
     );
   }
   return named;
+}
+
+/** Where the server running on this configuration's store answers the admin commands. */
+export function controlSocketPath(config: LoadedConfig): string {
+  return join(dirname(config.server.store.path), CONTROL_SOCKET_NAME);
 }

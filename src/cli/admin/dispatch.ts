@@ -41,10 +41,10 @@ export async function runAdminCommand(area: AdminArea, argv: string[]): Promise<
       db: values.db,
     };
     if (area === 'user') return await userCommand(ctx, verb, args, flags);
-    if (area === 'quota') return quotaCommand(ctx, verb, args, flags);
+    if (area === 'quota') return await quotaCommand(ctx, verb, args, flags);
     if (area === 'files') return filesCommand(ctx, verb, args, flags);
     if (area === 'login') return loginCommand(ctx, verb, args, flags);
-    return sessionCommand(ctx, verb, args, flags);
+    return await sessionCommand(ctx, verb, args, flags);
   } finally {
     ctx.close();
   }

@@ -1,85 +1,60 @@
 import { CommandError, noSuchUser } from '../command-error.js';
 import { listAllUsers } from '../../users/all-users.js';
-import type { Manager } from '../../managers/types.js';
-import { formatSize } from '../../util/size.js';
+import { pickQuotas, quotaRow, type QuotaRow } from '../../managers/quota-rows.js';
 import { UsageError } from '../usage-error.js';
-import { managersOfKind, type AdminContext } from './context.js';
+import { askServer } from './ask-server.js';
+import { controlSocketPath, type AdminContext } from './context.js';
 import type { AdminFlags } from './dispatch.js';
 
-/** The quota kinds the commands manage: download quotas, and upload quotas (users and `xmpp:` domains). */
-const QUOTA_KINDS = ['dwnConsR', 'upQuota'];
-
-/** What the admin commands need of a quota manager. */
-export interface QuotaView extends Manager {
-  quotaFor(user: string): number;
-  consumption(user: string): number;
-  reset(user: string): void;
-  cycle(): { start: Date; next: Date };
-}
-
-function isQuotaView(m: Manager): m is QuotaView {
-  const q = m as Partial<QuotaView>;
-  return (
-    typeof q.quotaFor === 'function' && typeof q.consumption === 'function' && typeof q.reset === 'function'
-  );
-}
-
-export function quotaManagers(ctx: AdminContext, only?: string): QuotaView[] {
-  const all = QUOTA_KINDS.flatMap((kind) => managersOfKind(ctx, kind)).filter(isQuotaView);
-  if (only === undefined) return all;
-  const named = all.filter((m) => m.name === only);
-  if (named.length === 0) {
-    throw new CommandError(
-      `no quota named "${only}" (there is: ${all.map((m) => m.name).join(', ') || 'none'})`,
-    );
-  }
-  return named;
-}
-
-export function quotaCommand(ctx: AdminContext, verb: string, args: string[], flags: AdminFlags): number {
+/**
+ * `pmproxy quota show|reset USER`: asks the server running on this store, whose figures are live;
+ * without one, reads and writes the store (a server started later reads it).
+ */
+export async function quotaCommand(
+  ctx: AdminContext,
+  verb: string,
+  args: string[],
+  flags: AdminFlags,
+): Promise<number> {
   const [user] = args;
+  if (verb !== 'show' && verb !== 'reset') throw new UsageError(`unknown action "quota ${verb}"`);
   if (user === undefined) throw new UsageError(`quota ${verb}: which user?`);
-  const quotas = quotaManagers(ctx, flags.manager);
-  if (quotas.length === 0) {
-    process.stderr.write('pmproxy: managers.toml has no [[dwnConsR]] or [[upQuota]]\n');
-    return 1;
-  }
+  const quotas = pickQuotas(ctx.managers.values(), flags.manager);
+  if (typeof quotas === 'string') throw new CommandError(quotas);
   if (!user.startsWith('xmpp:') && !listAllUsers(ctx.services.users).some((u) => u.name === user)) {
     throw noSuchUser(user);
   }
-  switch (verb) {
-    case 'show': {
-      const rows = quotas.map((q) => {
-        const used = q.consumption(user);
-        const quota = q.quotaFor(user);
-        return {
-          manager: q.name,
-          user,
-          bytesCons: used,
-          bytesQuota: quota,
-          consumption: formatSize(used),
-          quota: formatSize(quota),
-          resetAt: q.cycle().next.toISOString(),
-        };
-      });
-      if (flags.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
-      else {
-        for (const r of rows) {
-          process.stdout.write(
-            `${r.manager}: ${r.user} used ${r.consumption} of ${r.quota} (next reset ${r.resetAt})\n`,
-          );
-        }
-      }
-      return 0;
-    }
-    case 'reset': {
-      for (const q of quotas) {
-        q.reset(user);
-        process.stdout.write(`${q.name}: consumption of ${user} reset to 0 B\n`);
-      }
-      return 0;
-    }
-    default:
-      throw new UsageError(`unknown action "quota ${verb}"`);
+  const query = new URLSearchParams({
+    user,
+    ...(flags.manager === undefined ? {} : { manager: flags.manager }),
+  });
+  const asked = await askServer(
+    controlSocketPath(ctx.config),
+    verb === 'show' ? 'GET' : 'POST',
+    `/v1/quota${verb === 'show' ? '' : '/reset'}?${query}`,
+  );
+  if (!asked.ok && asked.error !== undefined) throw new CommandError(asked.error);
+  let rows: QuotaRow[];
+  if (asked.ok) rows = asked.body as QuotaRow[];
+  else {
+    if (verb === 'reset') for (const q of quotas) q.reset(user);
+    rows = quotas.map((q) => quotaRow(q, user));
+    process.stderr.write(
+      verb === 'show'
+        ? `pmproxy: no server runs on this store: figures from the store, which a server writes every [store] consumptionInterval\n`
+        : `pmproxy: no server runs on this store: reset in the store, for the next server to start\n`,
+    );
   }
+  if (verb === 'reset') {
+    for (const r of rows) process.stdout.write(`${r.manager}: consumption of ${user} reset to 0 B\n`);
+  } else if (flags.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+  else {
+    for (const r of rows) {
+      const reset = new Date(r.resetAt).toLocaleString();
+      process.stdout.write(
+        `${r.manager}: ${r.user} used ${r.consumption} of ${r.quota} (next reset ${reset})\n`,
+      );
+    }
+  }
+  return 0;
 }

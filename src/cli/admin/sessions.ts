@@ -2,16 +2,30 @@ import { CommandError } from '../command-error.js';
 import { isIP } from 'node:net';
 import { normalizeIp } from '../../util/ip.js';
 import { UsageError } from '../usage-error.js';
-import { managersOfKind, type AdminContext } from './context.js';
+import { controlSocketPath, managersOfKind, type AdminContext } from './context.js';
+import { askServer } from './ask-server.js';
+import type { SessionRecord } from '../../store/types.js';
 import type { AdminFlags } from './dispatch.js';
 
 /** Sessions of sessionIPM managers; opening one by hand serves admins and tests. */
-export function sessionCommand(ctx: AdminContext, verb: string, args: string[], flags: AdminFlags): number {
+export async function sessionCommand(
+  ctx: AdminContext,
+  verb: string,
+  args: string[],
+  flags: AdminFlags,
+): Promise<number> {
   const sessions = ctx.services.sessions;
   const say = (line: string) => process.stdout.write(`${line}\n`);
   switch (verb) {
     case 'ls': {
-      const list = sessions.list(flags.manager);
+      const query = flags.manager === undefined ? '' : `?${new URLSearchParams({ manager: flags.manager })}`;
+      const asked = await askServer(controlSocketPath(ctx.config), 'GET', `/v1/sessions${query}`);
+      if (!asked.ok) {
+        process.stderr.write(
+          'pmproxy: no server runs on this store: sessions from the store, whose activity times a server writes every [api] persistInterval\n',
+        );
+      }
+      const list = asked.ok ? (asked.body as SessionRecord[]) : sessions.list(flags.manager);
       if (flags.json) say(JSON.stringify(list));
       else {
         for (const s of list) {

@@ -26,7 +26,8 @@ export interface Flags {
 }
 
 export type Parsed =
-  | { readonly command: 'help' }
+  | { readonly command: 'help'; readonly synopsis?: string }
+  | { readonly command: 'version' }
   | { readonly command: Command; readonly args: readonly string[]; readonly flags: Flags };
 
 /** Flags may come before or after the command and its arguments; `--` ends them. */
@@ -45,6 +46,7 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
         'password-stdin': { type: 'boolean' },
         manager: { type: 'string', short: 'm' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
       },
     });
   } catch (err) {
@@ -56,9 +58,13 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
   }
   const { values, positionals } = parsed;
   const [name, ...args] = positionals;
+  if (values.version === true) return { command: 'version' };
   if (values.help === true || name === 'help' || name === undefined) {
     if (name === undefined && values.help !== true) throw new UsageError('which command?');
-    return { command: 'help' };
+    const topic = commandNamed(name === 'help' ? (args[0] ?? '') : (name ?? ''));
+    return topic === undefined
+      ? { command: 'help' }
+      : { command: 'help', synopsis: `usage: pmcl ${COMMANDS[topic].synopsis}` };
   }
   const command = commandNamed(name);
   if (command === undefined) throw new UsageError(`unknown command "${name}"`);

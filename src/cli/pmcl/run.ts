@@ -11,6 +11,7 @@ import { Context } from './context.js';
 import { statePath } from './state.js';
 import type { Terminal } from './terminal.js';
 import { SHORT_USAGE, USAGE } from './usage.js';
+import { packageVersion } from '../version.js';
 
 const COMMANDS: Readonly<Record<Command, (ctx: Context, args: readonly string[]) => Promise<number>>> = {
   discover: discoverCommand,
@@ -31,7 +32,13 @@ export async function runPmcl(
   try {
     const parsed = parseCommandLine(argv);
     if (parsed.command === 'help') {
-      terminal.out(USAGE);
+      terminal.out(
+        parsed.synopsis === undefined ? USAGE : `${parsed.synopsis}\nFlags and details: pmcl help`,
+      );
+      return EXIT_OK;
+    }
+    if (parsed.command === 'version') {
+      terminal.out(`pmcl ${packageVersion()}`);
       return EXIT_OK;
     }
     const ctx = new Context(parsed.flags, terminal, statePath(env), env);

@@ -1,0 +1,63 @@
+import { formatSize } from '../util/size.js';
+import type { Manager } from './types.js';
+
+/** The quota kinds admins manage: download quotas, and upload quotas (users and `xmpp:` domains). */
+const QUOTA_KINDS = new Set(['dwnConsR', 'upQuota']);
+
+/** What the admin commands and the control socket need of a quota manager. */
+export interface QuotaView extends Manager {
+  quotaFor(user: string): number;
+  consumption(user: string): number;
+  reset(user: string): void;
+  cycle(): { start: Date; next: Date };
+}
+
+function isQuotaView(m: Manager): m is QuotaView {
+  const q = m as Partial<QuotaView>;
+  return (
+    QUOTA_KINDS.has(m.kind) &&
+    typeof q.quotaFor === 'function' &&
+    typeof q.consumption === 'function' &&
+    typeof q.reset === 'function'
+  );
+}
+
+/** The quota managers among `managers`, in configuration order. */
+export function quotaViews(managers: Iterable<Manager>): QuotaView[] {
+  return [...managers].filter(isQuotaView);
+}
+
+/** One line of `pmproxy quota show`. */
+export interface QuotaRow {
+  readonly manager: string;
+  readonly user: string;
+  readonly bytesCons: number;
+  readonly bytesQuota: number;
+  readonly consumption: string;
+  readonly quota: string;
+  readonly resetAt: string;
+}
+
+export function quotaRow(q: QuotaView, user: string): QuotaRow {
+  const used = q.consumption(user);
+  const quota = q.quotaFor(user);
+  return {
+    manager: q.name,
+    user,
+    bytesCons: used,
+    bytesQuota: quota,
+    consumption: formatSize(used),
+    quota: formatSize(quota),
+    resetAt: q.cycle().next.toISOString(),
+  };
+}
+
+/** The quota managers, or the one named `only`; a string says why there is none to use. */
+export function pickQuotas(managers: Iterable<Manager>, only: string | undefined): QuotaView[] | string {
+  const all = quotaViews(managers);
+  if (all.length === 0) return 'managers.toml has no [[dwnConsR]] or [[upQuota]]';
+  if (only === undefined) return all;
+  const named = all.filter((m) => m.name === only);
+  if (named.length > 0) return named;
+  return `no quota named "${only}" (there is: ${all.map((m) => m.name).join(', ')})`;
+}
