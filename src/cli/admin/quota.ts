@@ -31,7 +31,7 @@ export async function quotaCommand(
   const asked = await askServer(
     controlSocketPath(ctx.config),
     verb === 'show' ? 'GET' : 'POST',
-    `/v1/quota${verb === 'show' ? '' : '/reset'}?${query}`,
+    `/v1/quota${verb === 'show' ? '' : '/reset'}?${query.toString()}`,
   );
   if (!asked.ok && asked.error !== undefined) throw new CommandError(asked.error);
   let rows: QuotaRow[];

@@ -18,7 +18,8 @@ export async function sessionCommand(
   const say = (line: string) => process.stdout.write(`${line}\n`);
   switch (verb) {
     case 'ls': {
-      const query = flags.manager === undefined ? '' : `?${new URLSearchParams({ manager: flags.manager })}`;
+      const query =
+        flags.manager === undefined ? '' : `?${new URLSearchParams({ manager: flags.manager }).toString()}`;
       const asked = await askServer(controlSocketPath(ctx.config), 'GET', `/v1/sessions${query}`);
       if (!asked.ok) {
         process.stderr.write(
