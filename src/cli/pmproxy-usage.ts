@@ -21,8 +21,8 @@ const LINES = `usage: pmproxy [serve] [--config DIR]          run the gateway
 const NOTES = `
 Every command takes --config DIR (default $PMPROXY_CONFIG, then ~/.config/pmproxy) and --help.
 'user' lists every user database and changes the users of [sqlDB] (those written in managers.toml
-are read-only here). quota and session commands ask the running server for its live figures when it
-runs on this configuration, and otherwise read the store (figures then up to [store]
+are read-only here). quota show|reset and session ls ask the running server for its live figures
+when it runs on this configuration, and otherwise read the store (figures then up to [store]
 consumptionInterval / [api] persistInterval old). files commands need [files] in server.toml; PATH
 is as stored, "/"-separated, without the [files] prefix.
 Exit status: 0 ok, 1 failed, 2 usage error, 78 configuration error.`;
