@@ -2,9 +2,11 @@ import { credentialCacheFor, type CredentialCheck } from '../auth/credential-cac
 import type { RequestContext, Services } from './types.js';
 
 /**
- * Who this request is, for user DB `db`: the user a reached sessionIPM or proxyAuth recorded; else
- * the user of a live session at the client address through that DB; else valid Proxy-Authorization
- * credentials for that DB (from the verification cache, or verified now: the only async case).
+ * Who this request is, for user DB `db`: the user a reached sessionIPM or proxyAuth recorded; else,
+ * when it carries Proxy-Authorization, the user those credentials are valid for in that DB (from the
+ * verification cache, or verified now: the only async case), or nobody when they are wrong; else the
+ * user of a live session at the client address through that DB. Credentials always win over the
+ * address's session, as sessionIPM lets them.
  * The answer is recorded in ctx.users, so every later manager of this request agrees on it.
  */
 export function userOf(
@@ -14,12 +16,11 @@ export function userOf(
 ): string | undefined | Promise<string | undefined> {
   const known = ctx.users.get(db);
   if (known !== undefined) return known;
-  const sessionUser = services.sessions.userAt(ctx.clientIp, db);
-  if (sessionUser !== undefined) {
-    ctx.users.set(db, sessionUser);
+  if (ctx.proxyAuthorization === undefined) {
+    const sessionUser = services.sessions.userAt(ctx.clientIp, db);
+    if (sessionUser !== undefined) ctx.users.set(db, sessionUser);
     return sessionUser;
   }
-  if (ctx.proxyAuthorization === undefined) return undefined;
   const userDB = services.users.get(db);
   if (userDB === undefined) return undefined;
   const checked = credentialCacheFor(userDB, services).check(

@@ -57,7 +57,15 @@ export class SessionIPM implements Manager {
     this.name = config.name;
   }
 
+  /**
+   * A request that carries Proxy-Authorization is whoever those credentials say (a proxyAuth of the
+   * rule checks them), never the user whose session its address holds: behind a shared address, or
+   * from a script with someone else's credentials, the session must not lend its user.
+   */
   test(ctx: RequestContext): Verdict {
+    if (ctx.proxyAuthorization !== undefined) {
+      return { match: false, reason: 'the request carries proxy credentials, which decide who it is' };
+    }
     const session = this.services.sessions.lookup(this.name, ctx.clientIp);
     if (session === undefined) return { match: false, reason: `no session for ${ctx.clientIp}` };
     ctx.users.set(this.config.auth, session.user);

@@ -21,21 +21,24 @@ export function copyDefaultConfig(consumptionInterval = '1s'): { dir: string; cl
   return { dir, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-/** GET `url` through the proxy with Basic proxy credentials; the status and the body's length. */
+/**
+ * GET `url` through the proxy, with Basic proxy credentials when `user` is given, from `from`
+ * (default 127.0.0.1); the status and the body's length.
+ */
 export function getThroughProxy(
   proxyPort: number,
   url: string,
-  user: string,
-  pass: string,
+  user?: string,
+  pass = '',
+  from = '127.0.0.1',
 ): Promise<{ status: number; bytes: number }> {
+  const headers: Record<string, string> =
+    user === undefined
+      ? {}
+      : { 'Proxy-Authorization': `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` };
   return new Promise((resolve, reject) => {
     const req = http.request(
-      {
-        host: '127.0.0.1',
-        port: proxyPort,
-        path: url,
-        headers: { 'Proxy-Authorization': `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` },
-      },
+      { host: '127.0.0.1', port: proxyPort, path: url, localAddress: from, headers },
       (res) => {
         let bytes = 0;
         res.on('data', (chunk: Buffer) => (bytes += chunk.length));
