@@ -30,8 +30,27 @@ export function parseSize(text: string): number | { error: string } {
   return Number(value);
 }
 
-/** pmproxy's human form: "N B" up to 1024, else one decimal in the largest unit strictly exceeded. */
+/**
+ * Sizes as people read them: "N B" below 1 KB, else one decimal in the largest unit reached, so a
+ * configured "1 GB" reads "1.0 GB" (and 1536 B "1.5 KB").
+ */
 export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const names = ['KB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+  let unit = 0;
+  let div = 1024;
+  while (unit < names.length - 1 && bytes >= div * 1024) {
+    div *= 1024;
+    unit += 1;
+  }
+  return `${(bytes / div).toFixed(1)} ${names[unit]}`;
+}
+
+/**
+ * The Go original's form, kept for its clients inside /api/cmd only: "N B" up to 1024, else one
+ * decimal in the largest unit strictly exceeded ("1 GB" reads "1024.0 MB").
+ */
+export function formatSizeGo(bytes: number): string {
   if (bytes <= 1024) return `${bytes} B`;
   const names = ['KB', 'MB', 'GB', 'TB', 'PB', 'EB'];
   let unit = 0;

@@ -124,7 +124,7 @@ describe('API routes', () => {
           name: 'Alice Liddell',
           groups: ['students'],
           manager: 'down',
-          quota: '1024 B',
+          quota: '1.0 KB',
           bytesQuota: 1024,
           consumption: '300 B',
           bytesCons: 300,
@@ -231,7 +231,7 @@ describe('API routes', () => {
       };
       assert.equal(body.type, 'dwnConsR');
       assert.equal(body.settings.resetCycle, '24h0m0s');
-      assert.deepEqual(body.settings.groupQuota, { students: '1024 B', staff: '1024.0 KB' });
+      assert.deepEqual(body.settings.groupQuota, { students: '1.0 KB', staff: '1.0 MB' });
       assert.equal((await api.call('/api/managers/nope', { token: admin, from: ADMIN })).status, 404);
       assert.equal((await api.call('/api/managers/down', { token: alice, from: ALICE })).status, 403);
     });

@@ -1,3 +1,4 @@
+import { localTime } from '../../src/cli/pmcl/format.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -101,7 +102,7 @@ describe('pmcl against a running gateway', () => {
     assert.equal(d.code, 0, d.stderr);
     assert.equal(
       d.stdout,
-      'Match result: true\n[✅] sessions:sessionIPM (alice logged in at 127.0.0.1)\n[✅] down:dwnConsR (alice: 0 B of 1024 B used)\n',
+      'Match result: true\n[✅] sessions:sessionIPM (alice logged in at 127.0.0.1)\n[✅] down:dwnConsR (alice: 0 B of 1.0 KB used)\n',
     );
   });
 
@@ -111,8 +112,8 @@ describe('pmcl against a running gateway', () => {
     assert.equal(s.code, 0, s.stderr);
     assert.equal(
       s.stdout,
-      'User: alice\nName: Alice Liddell\nGroups: [students]\nQuota: 1024 B Consumption: 300 B\n' +
-        'Reset: 2026-11-22T00:00:00.000Z\n',
+      'User: alice\nName: Alice Liddell\nGroups: students\nQuota: 1.0 KB Consumption: 300 B\n' +
+        `Reset: ${localTime('2026-11-22T00:00:00.000Z')}\n`,
     );
     const json = await runPmclChild(['status', '--json'], alice.env);
     const status = JSON.parse(json.stdout) as Record<string, unknown>;

@@ -192,7 +192,7 @@ describe('dwnConsR on a real store', () => {
     assert.equal(meter.charge(300 * KiB), 300 * KiB);
     assert.equal(services.consumption.used('down', 'alice'), 300 * KiB);
     assert.equal(manager.consumption('alice'), 300 * KiB);
-    assert.equal(meter.describe(), '300.0 KB of 1024.0 KB');
+    assert.equal(meter.describe(), '300.0 KB of 1.0 MB');
   });
 
   it('lets through only the part of a chunk that fits, and nothing after', async () => {
@@ -213,7 +213,7 @@ describe('dwnConsR on a real store', () => {
     assert.deepEqual(v, {
       match: false,
       quotaExhausted: true,
-      reason: 'quota exhausted: 1024.0 KB of 1024.0 KB used',
+      reason: 'quota exhausted: 1.0 MB of 1.0 MB used',
     });
     // A group with no quota listed means no downloads at all, as in the original.
     const carol = await manager.test(asUser('carol', clock));
@@ -332,7 +332,7 @@ describe('dwnConsR on a real store', () => {
       name: 'down',
       userDBN: 'users',
       resetCycle: '24h0m0s',
-      groupQuota: { students: '1024.0 KB', staff: '4.0 MB', guests: '512.0 KB' },
+      groupQuota: { students: '1.0 MB', staff: '4.0 MB', guests: '512.0 KB' },
       resetAnchor: '1970-01-05T00:00:00.000Z',
       nextReset: '2026-11-21T00:00:00.000Z',
     });

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { errorOf } from '../../src/cli/pmcl/error-answer.js';
-import { formatDiscovery, formatSessions, formatStatus } from '../../src/cli/pmcl/format.js';
+import { formatDiscovery, formatSessions, formatStatus, localTime } from '../../src/cli/pmcl/format.js';
 
 describe('pmcl output', () => {
   it('prints discovery as the Go original did, in evaluation order, with the reasons', () => {
@@ -37,9 +37,9 @@ describe('pmcl output', () => {
       [
         'User: alice',
         'Name: Alice Demo',
-        'Groups: [students staff]',
+        'Groups: students, staff',
         'Quota: 1.0 GB Consumption: 12.3 MB',
-        'Reset: 2026-11-22T00:00:00.000Z',
+        `Reset: ${localTime('2026-11-22T00:00:00.000Z')}`,
       ],
     );
     assert.deepEqual(

@@ -201,7 +201,7 @@ describe('upQuota decisions', () => {
       match: false,
       quotaExhausted: true,
       reason:
-        'quota reached: 0 B of 1024.0 KB used, 600.0 KB held by uploads in progress, 600.0 KB more asked (xmpp:small.example)',
+        'quota reached: 0 B of 1.0 MB used, 600.0 KB held by uploads in progress, 600.0 KB more asked (xmpp:small.example)',
     });
     // A meter handed out while there was room is refused if the room is gone when it reserves.
     const late = await meterOf(manager, put(clock, { size: 400 * 1024, signedBy: { s: 'small.example' } }));
@@ -210,7 +210,7 @@ describe('upQuota decisions', () => {
     assert.ok(racing !== undefined && !('refused' in racing));
     assert.deepEqual(late.reserve?.(500 * 1024), {
       refused:
-        'quota reached: 0 B of 1024.0 KB used, 600.0 KB held by uploads in progress, 500.0 KB more asked (xmpp:small.example)',
+        'quota reached: 0 B of 1.0 MB used, 600.0 KB held by uploads in progress, 500.0 KB more asked (xmpp:small.example)',
     });
     racing.commit();
     assert.equal(manager.consumption('xmpp:small.example'), 600 * 1024);
@@ -288,7 +288,7 @@ describe('upQuota decisions', () => {
     manager.setConsumption('alice', 19);
     assert.deepEqual(manager.settings(), {
       name: 'room',
-      domainQuota: { [DOMAIN]: '5.0 GB', 'small.example': '1024.0 KB' },
+      domainQuota: { [DOMAIN]: '5.0 GB', 'small.example': '1.0 MB' },
       userDBN: 'users',
       groupQuota: { staff: '2.0 GB', students: '100.0 MB' },
       resetCycle: '24h0m0s',

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { DownloadQuotaManager } from '../../managers/dwn-cons-r.js';
 import { SessionIPM } from '../../managers/session-ipm.js';
-import { formatSize } from '../../util/size.js';
+import { formatSizeGo } from '../../util/size.js';
 import { fields } from '../body.js';
 import { callerIp, checkToken, type Caller } from '../caller.js';
 import type { ApiDeps } from '../deps.js';
@@ -123,7 +123,7 @@ async function quotaCommand(
     case 'show': {
       await loggedIn(deps, env, ip);
       const { name, userDBN, resetCycleMs, groupQuota } = manager.config;
-      const quotas = Object.fromEntries([...groupQuota].map(([group, bytes]) => [group, formatSize(bytes)]));
+      const quotas = Object.fromEntries([...groupQuota].map(([group, bytes]) => [group, formatSizeGo(bytes)]));
       ctx.body = { Name: name, UserDBN: userDBN, ResetCycle: resetCycleMs * 1e6, GroupQuota: quotas };
       return;
     }
@@ -141,9 +141,10 @@ function userInfo(deps: ApiDeps, manager: DownloadQuotaManager, user: string): R
     userName: s.user,
     name: s.name,
     groups: s.groups,
-    quota: s.quota,
+    // The Go clients print these as they come: in the Go original's form.
+    quota: s.bytesQuota === null ? null : formatSizeGo(s.bytesQuota),
     bytesQuota: s.bytesQuota,
-    consumption: s.consumption,
+    consumption: s.bytesCons === null ? null : formatSizeGo(s.bytesCons),
     bytesCons: s.bytesCons,
     isAdmin: s.isAdmin,
   };

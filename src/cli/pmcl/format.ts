@@ -11,14 +11,24 @@ export function formatDiscovery(d: Discovery): string[] {
   return lines;
 }
 
-/** The original's status lines (groups as Go prints a slice), plus when the consumption resets. */
+/** A moment in this machine's time zone, as the web pages show it: "2026-12-03 00:00 (UTC+01:00)". */
+export function localTime(iso: string): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const offset = -at.getTimezoneOffset();
+  const zone = `UTC${offset >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())} (${zone})`;
+}
+
+/** The original's status lines, groups as people write them, plus when the consumption resets. */
 export function formatStatus(s: UserStatus): string[] {
-  const lines = [`User: ${s.user}`, `Name: ${s.name}`, `Groups: [${s.groups.join(' ')}]`];
+  const lines = [`User: ${s.user}`, `Name: ${s.name}`, `Groups: ${s.groups.join(', ') || 'none'}`];
   if (s.quota === null || s.consumption === null) {
     lines.push('Quota: none (no download quota applies)');
   } else {
     lines.push(`Quota: ${s.quota} Consumption: ${s.consumption}`);
-    if (s.resetAt !== null) lines.push(`Reset: ${s.resetAt}`);
+    if (s.resetAt !== null) lines.push(`Reset: ${localTime(s.resetAt)}`);
   }
   return lines;
 }
