@@ -8,6 +8,7 @@ import { framingProblem, hasBody, normalizeClientIp, parseAbsoluteTarget } from 
 import { relayUpstream } from './relay-upstream.js';
 import { noop, PROXY_RULE, requestContext, type ProxyRuntime } from './runtime.js';
 import { sendAnswer } from './write-answer.js';
+import { servePac } from './pac-answer.js';
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as Partial<PromiseLike<T>>).then === 'function';
@@ -50,6 +51,10 @@ export async function handleForward(
   const framing = framingProblem(req);
   if (framing !== undefined) {
     answer(framing.status, framing.reason);
+    return;
+  }
+  if (servePac(rt, req, res)) {
+    entry.status = res.statusCode;
     return;
   }
   const parsed = parseAbsoluteTarget(req.url ?? '');
