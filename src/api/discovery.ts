@@ -11,6 +11,11 @@ export interface DiscoveredManager {
   readonly type: string;
   readonly match: boolean | null;
   readonly reason?: string;
+  /** What people read instead of name and type, when configured. */
+  readonly description?: string;
+  /** A quota that said no because it is used up, and when it is whole again. */
+  readonly quotaExhausted?: boolean;
+  readonly resetsAt?: string;
 }
 
 export interface Discovery {
@@ -54,6 +59,9 @@ export async function discover(deps: ApiDeps, ip: string, target?: Target): Prom
       type: t.kind,
       match: t.match ?? null,
       ...(t.reason === undefined ? {} : { reason: t.reason }),
+      ...(t.description === undefined ? {} : { description: t.description }),
+      ...(t.quotaExhausted === true ? { quotaExhausted: true } : {}),
+      ...(t.resetsAt === undefined ? {} : { resetsAt: t.resetsAt.toISOString() }),
     })),
   };
 }

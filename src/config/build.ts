@@ -27,7 +27,11 @@ export function buildManagers(loaded: LoadedConfig, services: Services): Map<str
   const secret = loaded.server.files?.secret;
   const withFiles = secret === undefined ? services : { ...services, filesSecret: secret };
   try {
-    for (const { kind, name, config } of loaded.managers) managers.set(name, kind.create(config, withFiles));
+    for (const { kind, name, config, description } of loaded.managers) {
+      const manager = kind.create(config, withFiles);
+      if (description !== undefined) manager.description = description;
+      managers.set(name, manager);
+    }
   } catch (err) {
     for (const manager of managers.values()) {
       try {

@@ -40,6 +40,8 @@ export interface ManagerEntry {
   readonly kind: ManagerKind<unknown>;
   readonly name: string;
   readonly config: unknown;
+  /** `description`: what people read instead of the name ("Daily download quota"). */
+  readonly description?: string;
 }
 
 export interface ManagersConfig {
@@ -121,11 +123,20 @@ export function parseManagersConfig(
     }
     for (const reader of tablesOf(top, key, false)) {
       const name = readManagerName(reader);
+      const description = readDescription(reader);
       const config = kind.parse(reader);
       const unique = name !== undefined && claim(name, reader.path);
       // Known even when its table has errors, so rules naming it get no second, misleading error.
       if (unique) knownManagers.set(name, kind.kind);
-      if (config !== undefined) parsed.push({ entry: { kind, name: name ?? '', config }, reader, unique });
+      if (config !== undefined) {
+        const entry = {
+          kind,
+          name: name ?? '',
+          config,
+          ...(description === undefined ? {} : { description }),
+        };
+        parsed.push({ entry, reader, unique });
+      }
     }
   }
 
@@ -255,6 +266,17 @@ function readManagerName(reader: TableReader): string | undefined {
     return undefined;
   }
   return name;
+}
+
+/** `description`, a key of every manager table: one line of plain text. */
+function readDescription(reader: TableReader): string | undefined {
+  const description = reader.string('description', { nonEmpty: true });
+  if (description === undefined) return undefined;
+  if (description.length > 120 || /\p{Cc}/u.test(description)) {
+    reader.issues.add(reader.keyPath('description'), 'must be one line of at most 120 characters');
+    return undefined;
+  }
+  return description;
 }
 
 function unknownTopKey(key: string): string {

@@ -55,6 +55,7 @@ export class DownloadQuotaManager extends CycleQuota<DwnConsRConfig> implements 
       return {
         match: false,
         quotaExhausted: true,
+        resetsAt: this.cycle().next,
         reason: `quota exhausted: ${formatSize(used)} of ${formatSize(quota)} used`,
       };
     }

@@ -108,6 +108,8 @@ export interface Verdict {
   readonly challenge?: string;
   /** Set by quota managers when they said no because the quota is used up. */
   readonly quotaExhausted?: boolean;
+  /** With quotaExhausted: when the quota is whole again. */
+  readonly resetsAt?: Date;
 }
 
 export interface Manager {
@@ -115,6 +117,8 @@ export interface Manager {
   readonly name: string;
   /** pmproxy's type name: "sessionIPM", "dwnConsR", … */
   readonly kind: string;
+  /** What people read instead of name and kind (`description` in its table), when configured. */
+  description?: string;
   test(ctx: RequestContext): Verdict | Promise<Verdict>;
   /** Settings as an admin would want to see them (`show`); never secrets. */
   settings(): Record<string, unknown>;

@@ -1,3 +1,4 @@
+import { localTime } from '../util/local-time.js';
 import type { Decision, TraceEntry } from '../rules/decision.js';
 
 /** A short answer the proxy writes itself: a denial, a challenge, an error. */
@@ -37,21 +38,40 @@ export function wantsHtml(accept: string | undefined): boolean {
   return accept !== undefined && /\btext\/html\b/iu.test(accept);
 }
 
-function loginUrl(format: AnswerFormat): string | undefined {
+/** A button on the page: where it goes and what it says. */
+interface Link {
+  readonly href: string;
+  readonly label: string;
+}
+
+function loginLink(format: AnswerFormat): Link | undefined {
   if (format.apiUrl === undefined) return undefined;
-  return `${format.apiUrl.replace(/\/+$/u, '')}/login?next=${encodeURIComponent(format.target)}`;
+  const href = `${format.apiUrl.replace(/\/+$/u, '')}/login?next=${encodeURIComponent(format.target)}`;
+  return { href, label: 'Log in' };
+}
+
+/** For someone already known (logged in, or by credentials): their status page, not a login. */
+function statusLink(format: AnswerFormat): Link | undefined {
+  if (format.apiUrl === undefined) return undefined;
+  return { href: `${format.apiUrl.replace(/\/+$/u, '')}/status`, label: 'See your status' };
+}
+
+/** The manager as people read it: its description, else its name and kind. */
+function who(entry: TraceEntry): string {
+  return entry.description ?? `${entry.name} (${entry.kind})`;
 }
 
 function render(
   status: number,
   title: string,
   lines: readonly string[],
-  link: string | undefined,
+  link: Link | undefined,
   format: AnswerFormat,
 ) {
   if (format.html) {
     const items = lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('');
-    const login = link === undefined ? '' : `<p><a href="${escapeHtml(link)}">Log in</a></p>`;
+    const login =
+      link === undefined ? '' : `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a></p>`;
     return {
       contentType: 'text/html; charset=utf-8',
       body:
@@ -61,7 +81,7 @@ function render(
         `<body><h1>${escapeHtml(title)}</h1><ul>${items}</ul>${login}<p><small>pmproxy</small></p></body></html>\n`,
     };
   }
-  const login = link === undefined ? '' : `Log in at ${link}\n`;
+  const login = link === undefined ? '' : `${link.label} at ${link.href}\n`;
   return {
     contentType: 'text/plain; charset=utf-8',
     body: `${title}\n${lines.map((l) => `- ${l}\n`).join('')}${login}`,
@@ -69,7 +89,15 @@ function render(
 }
 
 function said(entry: TraceEntry): string {
-  return `${entry.name} (${entry.kind})${entry.reason === undefined ? '' : `: ${entry.reason}`}`;
+  return `${who(entry)}${entry.reason === undefined ? '' : `: ${entry.reason}`}`;
+}
+
+/** "Daily download quota: 100.0 MB of 100.0 MB used; it is whole again at 2026-12-03 00:00 (UTC+00:00)". */
+function usedUp(entry: TraceEntry): string {
+  const what = entry.reason?.replace(/^quota exhausted: /u, '') ?? 'no quota left';
+  const reset =
+    entry.resetsAt === undefined ? '' : `; it is whole again at ${localTime(entry.resetsAt.toISOString())}`;
+  return `${who(entry)}: ${what}${reset}`;
 }
 
 /** The answer to a request the policy did not allow: 407 for a challenge, else 403. */
@@ -78,7 +106,7 @@ export function denialAnswer(decision: Decision, format: AnswerFormat): ProxyAns
     // When a login session would also have let the request through, say so: a browser shows this
     // page when its user cancels the password prompt.
     const sessionsToo = decision.trace.some((e) => e.kind === 'sessionIPM' && e.match === false);
-    const link = sessionsToo ? loginUrl(format) : undefined;
+    const link = sessionsToo ? loginLink(format) : undefined;
     // Why the credentials sent were refused (wrong, too many failures, busy), when some were sent.
     const refused = decision.trace
       .filter((e) => e.kind === 'proxyAuth' && e.match === false && e.reason !== 'no proxy credentials')
@@ -97,14 +125,16 @@ export function denialAnswer(decision: Decision, format: AnswerFormat): ProxyAns
       body,
     };
   }
-  const link = loginUrl(format);
+  // Someone the rule already recognised is not asked to log in again.
+  const link = decision.user !== undefined ? statusLink(format) : loginLink(format);
   const exhausted = decision.trace.filter((e) => e.quotaExhausted === true);
   if (exhausted.length > 0) {
-    const lines = exhausted.map((e) => `${e.name}: ${e.reason ?? 'no quota left'}`);
+    const lines = exhausted.map(usedUp);
+    // A quota is someone's: they are known, and their status page says more.
     return {
       status: 403,
       headers: {},
-      ...render(403, 'Your download quota is used up', lines, link, format),
+      ...render(403, 'Your download quota is used up', lines, statusLink(format), format),
     };
   }
   const refusals = decision.trace.filter((e) => e.match === false);
@@ -118,7 +148,7 @@ export function quotaCutAnswer(describe: readonly string[], format: AnswerFormat
   return {
     status: 403,
     headers: {},
-    ...render(403, 'Your download quota is used up', lines, loginUrl(format), format),
+    ...render(403, 'Your download quota is used up', lines, statusLink(format), format),
   };
 }
 

@@ -7,6 +7,9 @@ export interface TraceEntry {
   readonly match: boolean | undefined;
   readonly reason?: string;
   readonly quotaExhausted?: boolean;
+  readonly resetsAt?: Date;
+  /** The manager's description, when configured: what people read. */
+  readonly description?: string;
 }
 
 export interface Decision {

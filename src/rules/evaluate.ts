@@ -122,7 +122,7 @@ class Evaluation {
   }
 
   #record({ name, manager, verdict }: Answer): void {
-    this.#trace.push(traceEntry(name, manager.kind, verdict));
+    this.#trace.push(traceEntry(name, manager, verdict));
     if (verdict.challenge !== undefined) this.#challenge ??= verdict.challenge;
     if (verdict.match !== true || verdict.effect === undefined) return;
     const effect = verdict.effect;
@@ -176,10 +176,12 @@ function isPromiseLike(value: Verdict | PromiseLike<Verdict>): value is PromiseL
   return typeof (value as Partial<PromiseLike<Verdict>>).then === 'function';
 }
 
-function traceEntry(name: string, kind: string, verdict: Verdict): TraceEntry {
-  const entry: Mutable<TraceEntry> = { name, kind, match: verdict.match };
+function traceEntry(name: string, manager: Manager, verdict: Verdict): TraceEntry {
+  const entry: Mutable<TraceEntry> = { name, kind: manager.kind, match: verdict.match };
   if (verdict.reason !== undefined) entry.reason = verdict.reason;
   if (verdict.quotaExhausted !== undefined) entry.quotaExhausted = verdict.quotaExhausted;
+  if (verdict.resetsAt !== undefined) entry.resetsAt = verdict.resetsAt;
+  if (manager.description !== undefined) entry.description = manager.description;
   return entry;
 }
 

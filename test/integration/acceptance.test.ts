@@ -174,7 +174,7 @@ describe('acceptance cases of the Go original, adapted', () => {
     assert.equal(next.allow, false);
     const down = next.trace.find((t) => t.name === 'down');
     assert.equal(down?.quotaExhausted, true);
-    assert.match(down?.reason ?? '', /1024 B/u);
+    assert.match(down?.reason ?? '', /1\.0 KB of 1\.0 KB/u);
     quota('down').reset('user0');
   });
 

@@ -1,3 +1,4 @@
+import { localTime } from '../../src/util/local-time.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOrigin, startRawListener, type Origin, type RawListener } from '../helpers/origin.js';
@@ -108,13 +109,28 @@ describe('proxy: denials', () => {
       deny({
         trace: [
           { name: 'sessions', kind: 'sessionIPM', match: true },
-          refusal('down', 'dwnConsR', '1.0 GB of 1.0 GB used', true),
+          {
+            ...refusal('down', 'dwnConsR', 'quota exhausted: 1.0 GB of 1.0 GB used', true),
+            description: 'Daily download quota',
+            resetsAt: new Date('2026-12-03T00:00:00Z'),
+          },
         ],
+        user: 'alice',
       }),
     );
     const r = await viaProxy(tp.port, `${origin.base}/`, { headers: { Accept: 'text/plain' } });
     assert.equal(r.status, 403);
-    assert.match(r.body.toString(), /quota is used up\n- down: 1\.0 GB of 1\.0 GB used/u);
+    const text = r.body.toString();
+    // In people's words: what is used up, how much, when it is whole again; no login for someone known.
+    assert.match(
+      text,
+      new RegExp(
+        `quota is used up\\n- Daily download quota: 1\\.0 GB of 1\\.0 GB used; it is whole again at ${localTime('2026-12-03T00:00:00Z').replace(/[()+]/gu, '\\$&')}\\n`,
+        'u',
+      ),
+    );
+    assert.doesNotMatch(text, /Log in/u);
+    assert.match(text, /See your status at https:\/\/gw\.example:4443\/status\n/u);
   });
 
   it('says what the rule evaluated to when no manager said no', async () => {

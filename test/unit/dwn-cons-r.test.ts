@@ -213,6 +213,7 @@ describe('dwnConsR on a real store', () => {
     assert.deepEqual(v, {
       match: false,
       quotaExhausted: true,
+      resetsAt: manager.cycle().next,
       reason: 'quota exhausted: 1.0 MB of 1.0 MB used',
     });
     // A group with no quota listed means no downloads at all, as in the original.

@@ -1,3 +1,4 @@
+import { localTime } from '../../src/util/local-time.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
@@ -89,7 +90,8 @@ describe('pmcl commands (stand-in API)', () => {
       assert.equal(s.code, 0, s.stderr);
       assert.equal(
         s.stdout,
-        'User: alice\nName: Alice Demo\nGroups: [students]\nQuota: 1.0 GB Consumption: 12.3 MB\nReset: 2026-11-22T00:00:00.000Z\n',
+        'User: alice\nName: Alice Demo\nGroups: students\nQuota: 1.0 GB Consumption: 12.3 MB\n' +
+          `Reset: ${localTime('2026-11-22T00:00:00.000Z')}\n`,
       );
       assert.equal(t.api.seen.at(-1)?.authorization, 'Bearer t1');
       const json = await pmclInProcess(['status', '--json'], t.home.env);

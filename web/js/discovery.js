@@ -3,7 +3,10 @@
 import { api } from './api.js';
 import { byId, el, fillRows, say } from './dom.js';
 
-/** @typedef {{ name: string, type: string, match: boolean | null, reason?: string }} Consulted */
+/**
+ * @typedef {{ name: string, type: string, match: boolean | null, reason?: string,
+ *   description?: string, quotaExhausted?: boolean, resetsAt?: string }} Consulted
+ */
 /** @typedef {{ result: string, allow: boolean, managers: Consulted[] }} Discovery */
 
 /** @param {boolean | null} match */
@@ -30,6 +33,16 @@ function verdict(match) {
 function summary(found, url) {
   const where = url === '' ? '' : ` to ${url}`;
   if (found.allow) return `The proxy lets you through${where}.`;
+  const usedUp = found.managers.find((m) => m.quotaExhausted === true);
+  if (usedUp !== undefined) {
+    const what = usedUp.description ?? 'Your download quota';
+    const until = usedUp.resetsAt === undefined ? '' : ` until ${new Date(usedUp.resetsAt).toLocaleString()}`;
+    const rest =
+      found.result === 'false'
+        ? ''
+        : ' Only addresses that do not count against it still load; check one below.';
+    return `${what} is used up${until}.${rest}`;
+  }
   if (found.result === 'false') return `The proxy refuses your requests${where}.`;
   return `It depends on the web address you visit (still to decide: ${found.result}). Check one below.`;
 }
@@ -48,7 +61,12 @@ export function startDiscovery() {
       say(status, summary(found, url), found.allow ? 'ok' : 'info');
       fillRows(
         rows,
-        found.managers.map((m) => [m.name, m.type, verdict(m.match), m.reason ?? '']),
+        found.managers.map((m) => [
+          m.description ?? m.name,
+          m.description === undefined ? m.type : `${m.name} (${m.type})`,
+          verdict(m.match),
+          m.reason ?? '',
+        ]),
         'The rule was decided without consulting any manager.',
       );
     } catch (err) {

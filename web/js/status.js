@@ -62,6 +62,9 @@ function showQuota(status) {
   // A few bytes of a large quota round to "0 %", which reads as "nothing counted".
   const shown = used > 0 && used < 0.001 ? `less than ${percent.format(0.001)}` : percent.format(used);
   byId('quota-percent').textContent = `(${shown} used)`;
+  if (bytesCons >= bytesQuota && status.resetAt !== null) {
+    byId('quota-percent').textContent = `(used up until ${new Date(status.resetAt).toLocaleString()})`;
+  }
   if (status.resetAt !== null) {
     byId('quota-reset').replaceChildren(timeElement(status.resetAt, 'full'));
     byId('quota-reset-in').textContent = `(${relativeTime(status.resetAt)})`;

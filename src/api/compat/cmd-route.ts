@@ -123,7 +123,9 @@ async function quotaCommand(
     case 'show': {
       await loggedIn(deps, env, ip);
       const { name, userDBN, resetCycleMs, groupQuota } = manager.config;
-      const quotas = Object.fromEntries([...groupQuota].map(([group, bytes]) => [group, formatSizeGo(bytes)]));
+      const quotas = Object.fromEntries(
+        [...groupQuota].map(([group, bytes]) => [group, formatSizeGo(bytes)]),
+      );
       ctx.body = { Name: name, UserDBN: userDBN, ResetCycle: resetCycleMs * 1e6, GroupQuota: quotas };
       return;
     }

@@ -1,3 +1,4 @@
+import { localTime } from '../../util/local-time.js';
 import type { Discovery, OpenSession, UserStatus } from './answers.js';
 
 /** The Go original's discover output, managers in evaluation order, each with why it matched or not. */
@@ -6,19 +7,11 @@ export function formatDiscovery(d: Discovery): string[] {
   for (const m of d.managers) {
     // null: the manager cannot tell without a URL (a host list, say).
     const mark = m.match === true ? '✅' : m.match === false ? '❌' : '❔';
-    lines.push(`[${mark}] ${m.name}:${m.type}${m.reason === undefined ? '' : ` (${m.reason})`}`);
+    // The Go original's `name:type`, or what the admin described it as.
+    const what = m.description ?? `${m.name}:${m.type}`;
+    lines.push(`[${mark}] ${what}${m.reason === undefined ? '' : ` (${m.reason})`}`);
   }
   return lines;
-}
-
-/** A moment in this machine's time zone, as the web pages show it: "2026-12-03 00:00 (UTC+01:00)". */
-export function localTime(iso: string): string {
-  const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return iso;
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const offset = -at.getTimezoneOffset();
-  const zone = `UTC${offset >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
-  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())} (${zone})`;
 }
 
 /** The original's status lines, groups as people write them, plus when the consumption resets. */
@@ -40,3 +33,5 @@ export function formatSessions(list: readonly OpenSession[]): string[] {
 }
 
 export const formatJson = (value: unknown): string => JSON.stringify(value, null, 2);
+
+export { localTime };
