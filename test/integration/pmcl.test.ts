@@ -67,6 +67,11 @@ describe('pmcl against a running gateway', () => {
     const d = await runPmclChild(['d', '--server', url, '--pin', plain], alice.env);
     assert.equal(d.code, 0, d.stderr);
     assert.equal(d.stdout, 'Match result: false\n[❌] sessions:sessionIPM (no session for 127.0.0.1)\n');
+    // The Go original's README: `pmcl d https://localhost:4443` before any server is known names
+    // the server, not an address to judge.
+    const seed = await runPmclChild(['d', url], alice.env);
+    assert.equal(seed.code, 0, seed.stderr);
+    assert.equal(seed.stdout, 'Match result: false\n[❌] sessions:sessionIPM (no session for 127.0.0.1)\n');
     const json = await runPmclChild(['discover', '--json'], { ...alice.env, PMCL_SERVER: url });
     assert.equal(json.code, 0, json.stderr);
     assert.deepEqual(JSON.parse(json.stdout), {

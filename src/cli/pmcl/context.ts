@@ -28,9 +28,14 @@ export class Context {
     this.#state = next;
   }
 
+  /** --server, then $PMCL_SERVER, then the one last logged in to; undefined when none is known. */
+  knownServer(): string | undefined {
+    return this.flags.server ?? nonEmpty(this.env['PMCL_SERVER']) ?? this.state.server;
+  }
+
   /** The server: --server, then $PMCL_SERVER, then the one last logged in to. */
   server(): Server {
-    const text = this.flags.server ?? nonEmpty(this.env['PMCL_SERVER']) ?? this.state.server;
+    const text = this.knownServer();
     if (text === undefined) {
       throw new UsageError(
         'which server? Pass --server https://host:port, set PMCL_SERVER, or log in first (pmcl login URL user)',
