@@ -5,6 +5,7 @@ import type { RulePolicy } from '../rules/policy.js';
 import type { PasswordChecker } from '../auth/password-check.js';
 import type { TokenSigner } from './tokens.js';
 import type { UserDirectory } from '../users/types.js';
+import type { RefusalLog } from '../proxy/refusal-log.js';
 
 /**
  * What the API routes need of the running gateway. The configuration, managers and rules are read
@@ -22,4 +23,6 @@ export interface ApiDeps {
   policy(): RulePolicy;
   /** Where the forward proxy listens (for the PAC file); undefined before it does. */
   proxyAddress(): AddressInfo | undefined;
+  /** The proxy's last refusals per address and user, for /status; absent in tests without a proxy. */
+  readonly refusals?: RefusalLog;
 }

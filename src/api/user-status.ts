@@ -2,6 +2,7 @@ import { formatSize } from '../util/size.js';
 import type { DownloadQuotaManager } from '../managers/dwn-cons-r.js';
 import type { UserDB } from '../users/types.js';
 import type { ApiDeps } from './deps.js';
+import type { Refusal } from '../proxy/refusal-log.js';
 import { isAdmin } from './guards.js';
 import { quotaManagers } from './managers-in-order.js';
 
@@ -17,6 +18,8 @@ export interface UserStatus {
   readonly bytesCons: number | null;
   readonly resetAt: string | null;
   readonly isAdmin: boolean;
+  /** GET /api/status only: the proxy's last refusals of this user and address, newest first. */
+  readonly refusals?: readonly Refusal[];
 }
 
 /** The user DB that knows `user`: `preferred` (the one their session came from) first. */

@@ -2,7 +2,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Decision } from '../rules/decision.js';
 import { AccessEntry } from './access-log.js';
-import { denialAnswer, errorAnswer, type AnswerFormat, type ProxyAnswer } from './deny-page.js';
+import { denialAnswer, errorAnswer, refusalWords, type AnswerFormat, type ProxyAnswer } from './deny-page.js';
 import { authority, dialTunnel, type Endpoint } from './dial.js';
 import { VIA } from './hop-by-hop.js';
 import { handOffRefusal, handOffTunnel } from './own-handoff.js';
@@ -10,7 +10,7 @@ import { ownListenerFor } from './own-listeners.js';
 import { flowMeters, MeteredFlow, streamFlow, type MeteredFlowOptions } from './metered-flow.js';
 import { ReusedBufferReader } from './reused-buffer-reader.js';
 import { framingProblem, normalizeClientIp, parseConnectTarget } from './request-target.js';
-import { noop, PROXY_RULE, requestContext, type ProxyRuntime } from './runtime.js';
+import { noop, noteRefusal, PROXY_RULE, requestContext, type ProxyRuntime } from './runtime.js';
 import { classifyUpstreamError, INTERNAL_TARGET } from './upstream-errors.js';
 import { writeRawAnswer } from './write-answer.js';
 
@@ -68,6 +68,13 @@ export async function handleConnect(
     return;
   }
   if (!rt.settings.connectPorts.includes(target.port)) {
+    noteRefusal(
+      rt,
+      entry.client,
+      undefined,
+      target.host,
+      `secure connections to port ${target.port} are not allowed`,
+    );
     refuse(errorAnswer(403, 'Forbidden', `CONNECT to port ${target.port} is not allowed`, format(back)));
     return;
   }
@@ -94,6 +101,7 @@ export async function handleConnect(
     return;
   }
   if (!decision.allow) {
+    noteRefusal(rt, entry.client, decision.user, target.host, refusalWords(decision));
     refuse(denialAnswer(decision, format(back)));
     return;
   }

@@ -100,6 +100,17 @@ function usedUp(entry: TraceEntry): string {
   return `${who(entry)}: ${what}${reset}`;
 }
 
+/** Why the policy refused, in one line people read (for /status and `pmcl s`). */
+export function refusalWords(decision: Decision): string {
+  const exhausted = decision.trace.find((e) => e.quotaExhausted === true);
+  if (exhausted !== undefined) return usedUp(exhausted);
+  if (decision.challenge !== undefined) {
+    return 'the proxy asked for a user name and password (or a login on the web page)';
+  }
+  const refusal = decision.trace.find((e) => e.match === false);
+  return refusal === undefined ? `the rule said ${decision.result}` : said(refusal);
+}
+
 /** The answer to a request the policy did not allow: 407 for a challenge, else 403. */
 export function denialAnswer(decision: Decision, format: AnswerFormat): ProxyAnswer {
   if (decision.challenge !== undefined) {

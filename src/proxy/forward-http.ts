@@ -1,12 +1,12 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Decision } from '../rules/decision.js';
 import { AccessEntry } from './access-log.js';
-import { denialAnswer, errorAnswer, wantsHtml, type AnswerFormat } from './deny-page.js';
+import { denialAnswer, errorAnswer, refusalWords, wantsHtml, type AnswerFormat } from './deny-page.js';
 import { handOffRefusal, handOffRequest } from './own-handoff.js';
 import { ownListenerFor } from './own-listeners.js';
 import { framingProblem, hasBody, normalizeClientIp, parseAbsoluteTarget } from './request-target.js';
 import { relayUpstream } from './relay-upstream.js';
-import { noop, PROXY_RULE, requestContext, type ProxyRuntime } from './runtime.js';
+import { noop, noteRefusal, PROXY_RULE, requestContext, type ProxyRuntime } from './runtime.js';
 import { sendAnswer } from './write-answer.js';
 import { servePac } from './pac-answer.js';
 
@@ -103,6 +103,7 @@ export async function handleForward(
   if (!decision.allow) {
     const denial = denialAnswer(decision, format);
     entry.status = denial.status;
+    noteRefusal(rt, entry.client, decision.user, target.host, refusalWords(decision));
     sendAnswer(res, denial, hasBody(req));
     return;
   }

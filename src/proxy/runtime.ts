@@ -8,6 +8,7 @@ import type { InternalTargets } from './internal-targets.js';
 import type { Sleep } from './metered-flow.js';
 import type { OwnListener } from './own-listeners.js';
 import type { AgentPool } from './upstream-agents.js';
+import type { RefusalLog } from './refusal-log.js';
 
 /** What the request and tunnel handlers share with the server that runs them. */
 export interface ProxyRuntime {
@@ -30,6 +31,19 @@ export interface ProxyRuntime {
   readonly tunnels: Set<Socket>;
   /** Called when a response is over, so a closing server can drop the now idle connection. */
   readonly responseDone: () => void;
+  /** The last refusals per address and user, for /status. */
+  readonly refusals: RefusalLog;
+}
+
+/** Remembers a refusal of the proxy for the client's /status. */
+export function noteRefusal(
+  rt: ProxyRuntime,
+  client: string,
+  user: string | undefined,
+  host: string,
+  why: string,
+): void {
+  rt.refusals.record(client, user, { at: rt.clock.now().toISOString(), host, why });
 }
 
 /** The rule every proxy request is judged by. */

@@ -15,6 +15,7 @@ import type { OwnListener } from './own-listeners.js';
 import { normalizeClientIp } from './request-target.js';
 import { noop, type ProxyRuntime } from './runtime.js';
 import { AgentPool } from './upstream-agents.js';
+import { RefusalLog } from './refusal-log.js';
 import { limitConnections } from '../server/connection-limits.js';
 import { defaultProxyMaxConnections } from '../server/descriptor-budget.js';
 import { RateLimitedWarning } from '../util/rate-limited-warning.js';
@@ -44,6 +45,8 @@ export interface ProxyServerOptions {
   readonly maxAgents?: number;
   /** How long an unused upstream connection is kept for reuse. Default 4 s. */
   readonly upstreamKeepAlive?: number;
+  /** Where refusals are remembered for /status; a private one when absent. */
+  readonly refusals?: RefusalLog;
 }
 
 export interface ProxyStats {
@@ -141,6 +144,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     sleep: options.sleep ?? realSleep,
     shuttingDown: () => closing !== undefined,
     tunnels,
+    refusals: options.refusals ?? new RefusalLog(),
     responseDone: () => {
       if (closing !== undefined) setImmediate(() => server.closeIdleConnections());
     },

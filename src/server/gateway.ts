@@ -28,6 +28,7 @@ import { verifyGate } from '../auth/verify-gate.js';
 import { dirname, join } from 'node:path';
 import { CONTROL_SOCKET_NAME, startControlSocket, type ControlSocket } from './control-socket.js';
 import { controlRoutes } from './control-routes.js';
+import { RefusalLog } from '../proxy/refusal-log.js';
 import { seedUsers, type SeededUsers } from '../users/seed-users.js';
 
 export interface GatewayOptions {
@@ -107,8 +108,10 @@ export class Gateway {
     }
     // The API is mounted before the Gateway object exists; it reads the live generation through this.
     const started: { gateway?: Gateway } = {};
+    const refusals = new RefusalLog();
     const api: ApiDeps = {
       services,
+      refusals,
       tokens: new TokenSigner(store, clock),
       passwords: { limiter: new LoginLimiter(store, clock, log), gate: verifyGate },
       config: () => started.gateway?.config ?? generation.config,
@@ -136,6 +139,7 @@ export class Gateway {
       clock,
       log,
       apiUrl: web.url,
+      refusals,
     });
     const running: Gateway = new Gateway(services, generation, proxy, web, log);
     try {

@@ -108,17 +108,29 @@ describe('a browser whose every request goes through the proxy', { skip: missing
     // Bytes fetched by the page (a navigation to them would be a download), through the proxy.
     const fetched = await page.evaluate(async () => (await fetch('/bytes/100000')).status);
     assert.equal(fetched, 200);
-    const refused = await page.goto(wanted);
-    assert.equal(refused?.status(), 403);
+    const usedUp = await page.goto(wanted);
+    assert.equal(usedUp?.status(), 403);
     await page.getByRole('heading', { name: 'Your download quota is used up' }).waitFor();
     await screenshot(page, 'proxy-only-quota');
+
+    // An https address the proxy refuses: the browser shows only its own error page …
+    await assert.rejects(page.goto('https://127.0.0.1:8443/'), /ERR_TUNNEL_CONNECTION_FAILED/u);
 
     await page.goto(`${api}/status`);
     await page.locator('meter#quota-meter').waitFor();
     assert.match(await page.locator('#quota-text').innerText(), /64\.0 KB of 64\.0 KB/u);
+    assert.match(await page.locator('#quota-percent').innerText(), /used up until/u);
+    // … and /status says why, for both refusals.
+    const refused = await page.locator('#refusals-list').innerText();
+    assert.match(refused, /127\.0\.0\.1: secure connections to port 8443 are not allowed/u);
+    assert.match(
+      refused,
+      /127\.0\.0\.1: down \(dwnConsR\): 64\.0 KB of 64\.0 KB used; it is whole again at /u,
+    );
+    await screenshot(page, 'proxy-only-status');
     // The one expected failure: the 100000 bytes were cut where the 64 KB quota ran out.
     assert.deepEqual(
-      problems.filter((p) => !/ERR_CONTENT_LENGTH_MISMATCH/u.test(p)),
+      problems.filter((p) => !/ERR_CONTENT_LENGTH_MISMATCH|ERR_TUNNEL_CONNECTION_FAILED/u.test(p)),
       [],
     );
     await context.close();

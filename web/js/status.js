@@ -9,7 +9,8 @@ import { wireLogout } from './logout.js';
 /**
  * @typedef {{ user: string, name?: string | null, groups: string[], manager: string | null,
  *   quota: string | null, bytesQuota: number | null, consumption: string | null,
- *   bytesCons: number | null, resetAt: string | null, isAdmin: boolean }} Status
+ *   bytesCons: number | null, resetAt: string | null, isAdmin: boolean,
+ *   refusals?: { at: string, host: string, why: string }[] }} Status
  */
 
 const message = byId('message');
@@ -73,13 +74,29 @@ function showQuota(status) {
   }
 }
 
+/** @param {{ at: string, host: string, why: string }[]} refusals */
+function showRefusals(refusals) {
+  byId('refusals').hidden = refusals.length === 0;
+  byId('refusals-list').replaceChildren(
+    ...refusals.map((r) =>
+      el('li', {}, timeElement(r.at, 'short'), ' ', el('strong', {}, r.host), `: ${r.why}`),
+    ),
+  );
+}
+
 async function showStatus() {
   try {
     const status = /** @type {Status} */ (await api('GET', '/api/status'));
     showAccount(status);
     showQuota(status);
+    showRefusals(status.refusals ?? []);
   } catch (err) {
     if (isLoggedOut(err)) {
+      // Logged out, the address's refusals still say why (a login page that cannot be reached …).
+      void api('GET', '/api/refusals').then(
+        (list) => showRefusals(/** @type {{ at: string, host: string, why: string }[]} */ (list)),
+        () => undefined,
+      );
       message.replaceChildren(
         'You are not logged in. ',
         el('a', { href: loginPath('/status') }, 'Log in'),

@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import { authenticate } from '../caller.js';
+import { authenticate, callerIp } from '../caller.js';
 import type { ApiDeps } from '../deps.js';
 import { notFound } from '../errors.js';
 import { requireAdmin } from '../guards.js';
@@ -14,7 +14,13 @@ export function statusRoutes(router: Router, deps: ApiDeps): void {
     const db = findUser(deps, user, sessionManager(deps, manager).config.auth);
     if (db === undefined) throw notFound(`${user} is no longer in any user database`);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = userStatus(deps, db, user);
+    ctx.body = { ...userStatus(deps, db, user), refusals: deps.refusals?.recent(caller.ip, user) ?? [] };
+  });
+
+  // Needs no login: whoever cannot log in still learns why the proxy refused this address.
+  router.get('/api/refusals', (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = deps.refusals?.recent(callerIp(ctx)) ?? [];
   });
 
   router.get('/api/status/:user', async (ctx) => {

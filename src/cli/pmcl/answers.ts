@@ -9,8 +9,13 @@ export type { DiscoveredManager, Discovery, LoginAnswer };
 /** The part of a status answer pmcl shows. */
 export type UserStatus = Pick<
   ServerUserStatus,
-  'user' | 'name' | 'groups' | 'manager' | 'quota' | 'consumption' | 'resetAt' | 'isAdmin'
+  'user' | 'name' | 'groups' | 'manager' | 'quota' | 'consumption' | 'resetAt' | 'isAdmin' | 'refusals'
 >;
+
+const isRefusal = (r: unknown): boolean =>
+  typeof r === 'object' &&
+  r !== null &&
+  ['at', 'host', 'why'].every((k) => typeof (r as Record<string, unknown>)[k] === 'string');
 
 export interface OpenSession {
   readonly manager: string;
@@ -67,7 +72,8 @@ export const asUserStatus = (v: unknown): UserStatus =>
       strOrNull(o['quota']) &&
       strOrNull(o['consumption']) &&
       strOrNull(o['resetAt']) &&
-      typeof o['isAdmin'] === 'boolean',
+      typeof o['isAdmin'] === 'boolean' &&
+      (o['refusals'] === undefined || (Array.isArray(o['refusals']) && o['refusals'].every(isRefusal))),
   );
 
 export function asSessions(v: unknown): OpenSession[] {

@@ -23,6 +23,10 @@ export function formatStatus(s: UserStatus): string[] {
     lines.push(`Quota: ${s.quota} Consumption: ${s.consumption}`);
     if (s.resetAt !== null) lines.push(`Reset: ${localTime(s.resetAt)}`);
   }
+  // Browsers show nothing of a refused CONNECT: here is why.
+  const refusals = s.refusals ?? [];
+  if (refusals.length > 0) lines.push('Refused recently:');
+  for (const r of refusals) lines.push(`  ${localTime(r.at)} ${r.host}: ${r.why}`);
   return lines;
 }
 
