@@ -132,7 +132,7 @@ describe('pmproxy files ls|rm, while the server runs', () => {
 });
 
 describe('pmproxy files without [files]', () => {
-  it('says there is no file server and exits 1', async () => {
+  it('says there is no file server and exits 78, a configuration error (its hmacUpload needs [files])', async () => {
     const config = writeConfigDir(MANAGERS, testServerToml());
     try {
       for (const args of [
@@ -140,8 +140,9 @@ describe('pmproxy files without [files]', () => {
         ['files', 'rm', 'a/b.txt'],
       ]) {
         const r = await runPmproxy([...args, '--config', config.dir]);
-        assert.equal(r.code, 1, r.stderr);
+        assert.equal(r.code, 78, r.stderr);
         assert.match(r.stderr, /server\.toml has no \[files\]/u);
+        assert.doesNotMatch(r.stderr, /^\s+at /mu);
         assert.equal(r.stdout, '');
       }
     } finally {
