@@ -10,6 +10,7 @@ import { authenticate } from './caller.js';
 import { ApiError, apiErrors } from './errors.js';
 import { requireRule } from './guards.js';
 import { adminRoutes } from './routes/admin-routes.js';
+import { adminUsageRoutes } from './routes/admin-usage-routes.js';
 import { discoverRoutes } from './routes/discover-routes.js';
 import { fileAdminRoutes } from './routes/file-admin-routes.js';
 import { loginRoutes } from './routes/login-routes.js';
@@ -58,6 +59,7 @@ export function mountApi(app: Koa, deps: ApiDeps, log: Logger): void {
   discoverRoutes(api, deps);
   statusRoutes(api, deps);
   adminRoutes(api, deps);
+  adminUsageRoutes(api, deps);
   loginRoutes(api, deps);
   fileAdminRoutes(api, deps);
   userRoutes(api, deps);
