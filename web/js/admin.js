@@ -7,6 +7,7 @@ import { wireLogout } from './logout.js';
 import { startSessions } from './admin-sessions.js';
 import { startQuotaReset } from './admin-quota.js';
 import { startUsers } from './admin-users.js';
+import { startUsage } from './admin-usage.js';
 
 const message = byId('message');
 const sections = byId('admin');
@@ -67,5 +68,6 @@ if (await checkAdmin()) {
     startSessions(fail, (names) => offer('sessions', names)),
     startQuotaReset(fail),
     startUsers(fail, (names) => offer('users', names)),
+    startUsage(fail),
   ]);
 }
