@@ -11,6 +11,7 @@ import { ApiError, apiErrors } from './errors.js';
 import { requireRule } from './guards.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { adminUsageRoutes } from './routes/admin-usage-routes.js';
+import { groupQuotaRoutes } from './routes/group-quota-routes.js';
 import { discoverRoutes } from './routes/discover-routes.js';
 import { fileAdminRoutes } from './routes/file-admin-routes.js';
 import { loginRoutes } from './routes/login-routes.js';
@@ -60,6 +61,7 @@ export function mountApi(app: Koa, deps: ApiDeps, log: Logger): void {
   statusRoutes(api, deps);
   adminRoutes(api, deps);
   adminUsageRoutes(api, deps);
+  groupQuotaRoutes(api, deps);
   loginRoutes(api, deps);
   fileAdminRoutes(api, deps);
   userRoutes(api, deps);
