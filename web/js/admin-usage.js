@@ -146,5 +146,5 @@ export function startUsage(fail) {
   }
   filter.addEventListener('input', render);
   byId('usage-refresh').addEventListener('click', () => void load());
-  return load();
+  return { loaded: load(), reload: load };
 }

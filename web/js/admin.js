@@ -8,6 +8,7 @@ import { startSessions } from './admin-sessions.js';
 import { startQuotaReset } from './admin-quota.js';
 import { startUsers } from './admin-users.js';
 import { startUsage } from './admin-usage.js';
+import { startGroupQuotas } from './admin-group-quotas.js';
 
 const message = byId('message');
 const sections = byId('admin');
@@ -64,10 +65,12 @@ if (await checkAdmin()) {
     const all = [...new Set([...users.values()].flatMap((s) => [...s]))].sort();
     known.replaceChildren(...all.map((name) => el('option', { value: name })));
   };
+  const usage = startUsage(fail);
   await Promise.all([
     startSessions(fail, (names) => offer('sessions', names)),
     startQuotaReset(fail),
     startUsers(fail, (names) => offer('users', names)),
-    startUsage(fail),
+    usage.loaded,
+    startGroupQuotas(fail, usage.reload),
   ]);
 }
