@@ -12,6 +12,7 @@ import { requireRule } from './guards.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { adminUsageRoutes } from './routes/admin-usage-routes.js';
 import { groupQuotaRoutes } from './routes/group-quota-routes.js';
+import { connectionRoutes } from './routes/connection-routes.js';
 import { discoverRoutes } from './routes/discover-routes.js';
 import { fileAdminRoutes } from './routes/file-admin-routes.js';
 import { loginRoutes } from './routes/login-routes.js';
@@ -62,6 +63,7 @@ export function mountApi(app: Koa, deps: ApiDeps, log: Logger): void {
   adminRoutes(api, deps);
   adminUsageRoutes(api, deps);
   groupQuotaRoutes(api, deps);
+  connectionRoutes(api, deps);
   loginRoutes(api, deps);
   fileAdminRoutes(api, deps);
   userRoutes(api, deps);

@@ -1,3 +1,4 @@
+import type { LiveFlows } from '../proxy/live-flows.js';
 import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/load.js';
 import type { Manager, Services } from '../managers/types.js';
@@ -22,4 +23,6 @@ export interface ApiDeps {
   policy(): RulePolicy;
   /** Where the forward proxy listens (for the PAC file); undefined before it does. */
   proxyAddress(): AddressInfo | undefined;
+  /** The proxy's flows in flight; absent where no proxy runs. */
+  readonly flows?: LiveFlows;
 }

@@ -1,3 +1,4 @@
+import { LiveFlows } from './live-flows.js';
 import http from 'node:http';
 import { FLOW_HIGH_WATER_MARK } from './flow-buffer.js';
 import type { AddressInfo, Socket } from 'node:net';
@@ -44,6 +45,8 @@ export interface ProxyServerOptions {
   readonly maxAgents?: number;
   /** How long an unused upstream connection is kept for reuse. Default 4 s. */
   readonly upstreamKeepAlive?: number;
+  /** Where flows in flight are registered (the admin page lists and cuts them); default a new one. */
+  readonly flows?: LiveFlows;
 }
 
 export interface ProxyStats {
@@ -141,6 +144,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     sleep: options.sleep ?? realSleep,
     shuttingDown: () => closing !== undefined,
     tunnels,
+    flows: options.flows ?? new LiveFlows(),
     responseDone: () => {
       if (closing !== undefined) setImmediate(() => server.closeIdleConnections());
     },

@@ -1,3 +1,4 @@
+import { LiveFlows } from '../proxy/live-flows.js';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { buildManagers, buildUserDirectory } from '../config/build.js';
@@ -90,6 +91,7 @@ export class Gateway {
       store.close();
       throw err;
     }
+    const flows = new LiveFlows();
     // The API is mounted before the Gateway object exists; it reads the live generation through this.
     const started: { gateway?: Gateway } = {};
     const api: ApiDeps = {
@@ -101,6 +103,7 @@ export class Gateway {
       users: () => started.gateway?.users ?? generation.users,
       policy: () => started.gateway?.policy ?? generation.policy,
       proxyAddress: () => started.gateway?.proxyAddress,
+      flows,
     };
     let web: WebServer;
     try {
@@ -121,6 +124,7 @@ export class Gateway {
       clock,
       log,
       apiUrl: web.url,
+      flows,
     });
     const running: Gateway = new Gateway(services, generation, proxy, web, log);
     try {
