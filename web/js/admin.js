@@ -9,6 +9,7 @@ import { startQuotaReset } from './admin-quota.js';
 import { startUsers } from './admin-users.js';
 import { startUsage } from './admin-usage.js';
 import { startGroupQuotas } from './admin-group-quotas.js';
+import { startConnections } from './admin-connections.js';
 
 const message = byId('message');
 const sections = byId('admin');
@@ -72,5 +73,6 @@ if (await checkAdmin()) {
     startUsers(fail, (names) => offer('users', names)),
     usage.loaded,
     startGroupQuotas(fail, usage.reload),
+    startConnections(fail),
   ]);
 }
