@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
@@ -144,6 +147,51 @@ describe('the admin usage table in a browser', { skip: missing ?? false }, () =>
       problems.filter((p) => !p.includes('400')),
       [],
     );
+    await context.close();
+  });
+  it('shows a flow in flight and cuts it after confirming', { timeout: 30_000 }, async () => {
+    const held: ServerResponse[] = [];
+    const slow = createServer((_req, res) => {
+      res.writeHead(200);
+      res.write(Buffer.alloc(2000, 1));
+      held.push(res);
+    });
+    slow.listen(0, '127.0.0.1');
+    await once(slow, 'listening');
+    const port = (slow.address() as AddressInfo).port;
+    const context = await freshContext(browser);
+    const page = await context.newPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.goto(`${api}/login?next=%2Fadmin`);
+    await logIn(page, 'admin', 'admin-pass');
+    await page.waitForURL(`${api}/admin`);
+
+    // The admin's own session (127.0.0.1) lets this request through the proxy.
+    const req = request({
+      host: '127.0.0.1',
+      port: gateway.proxyAddress.port,
+      path: `http://127.0.0.1:${port}/held`,
+      headers: { host: `127.0.0.1:${port}` },
+    });
+    req.end();
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
+    res.on('error', () => undefined);
+    res.resume();
+    const closed = new Promise((resolve) => res.once('close', resolve));
+
+    const row = page.locator('#connections-rows tr', { hasText: `127.0.0.1:${port}` });
+    await row.waitFor({ timeout: 10_000 });
+    assert.match(await row.innerText(), /admin[\s\S]*2\.0 KB/u);
+    await screenshot(page, 'admin-connections');
+    await row.getByRole('button', { name: `Cut admin's connection to 127.0.0.1:${port}` }).click();
+    await page
+      .locator('#connections-message', { hasText: `Cut admin's connection to 127.0.0.1:${port}.` })
+      .waitFor();
+    await closed;
+    assert.equal(res.complete, false);
+    await row.waitFor({ state: 'detached' });
+    for (const r of held) r.destroy();
+    slow.close();
     await context.close();
   });
 });
