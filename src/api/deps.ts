@@ -1,3 +1,4 @@
+import type { LiveFlows } from '../proxy/live-flows.js';
 import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/load.js';
 import type { Manager, Services } from '../managers/types.js';
@@ -25,4 +26,6 @@ export interface ApiDeps {
   proxyAddress(): AddressInfo | undefined;
   /** The proxy's last refusals per address and user, for /status; absent in tests without a proxy. */
   readonly refusals?: RefusalLog;
+  /** The proxy's flows in flight; absent where no proxy runs. */
+  readonly flows?: LiveFlows;
 }

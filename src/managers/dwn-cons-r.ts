@@ -32,10 +32,14 @@ export class DownloadQuotaManager extends CycleQuota<DwnConsRConfig> implements 
    * time (the original cached it until restart, so group changes never took effect).
    */
   quotaFor(user: string): number {
-    return sumOverGroups(
-      this.config.groupQuota,
-      this.services.users.get(this.config.userDBN)?.groups(user) ?? [],
-    );
+    return sumOverGroups(this.groupQuota(), this.services.users.get(this.config.userDBN)?.groups(user) ?? []);
+  }
+
+  /** `groupQuota` of the TOML with the admin's run-time overrides (kept in the store) over it. */
+  groupQuota(): ReadonlyMap<string, number> {
+    const overrides = this.services.store.groupQuotas.forManager(this.name);
+    if (overrides.size === 0) return this.config.groupQuota;
+    return new Map([...this.config.groupQuota, ...overrides]);
   }
 
   settings(): Record<string, unknown> {
@@ -49,7 +53,7 @@ export class DownloadQuotaManager extends CycleQuota<DwnConsRConfig> implements 
     if (db === undefined) return { match: false, reason: `no user database "${this.config.userDBN}"` };
     const groups = db.groups(user);
     if (groups === undefined) return { match: false, reason: `${user} is not in ${db.name}` };
-    const quota = sumOverGroups(this.config.groupQuota, groups);
+    const quota = sumOverGroups(this.groupQuota(), groups);
     const used = this.consumption(user);
     if (used >= quota) {
       return {

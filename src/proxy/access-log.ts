@@ -3,7 +3,14 @@ import type { Logger } from '../util/logger.js';
 
 /** Why a request or tunnel ended other than normally. */
 export type EndReason =
-  'quota' | 'client-closed' | 'upstream-error' | 'idle-timeout' | 'write-stall' | 'shutdown' | 'policy-error';
+  | 'quota'
+  | 'client-closed'
+  | 'upstream-error'
+  | 'idle-timeout'
+  | 'write-stall'
+  | 'shutdown'
+  | 'policy-error'
+  | 'admin-cut';
 
 /**
  * One access-log line, filled in as the request or tunnel goes and written once when it is over:

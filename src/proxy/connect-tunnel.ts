@@ -175,7 +175,9 @@ function runTunnel(rt: ProxyRuntime, t: Tunnel): void {
     t.reader === undefined
       ? streamFlow(upstream, flowOptions)
       : t.reader.feed(new MeteredFlow({ ...flowOptions, source: upstream }), client);
+  const unlist = rt.flows.add(entry, () => flow.delivered, destroyBoth);
   client.once('close', () => {
+    unlist();
     rt.tunnels.delete(client);
     flow.stop();
     upstream.destroy();

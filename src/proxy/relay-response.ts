@@ -87,6 +87,15 @@ export function relayResponse(
       res.destroy();
     },
   });
+  const unlist = rt.flows.add(
+    entry,
+    () => flow.delivered,
+    () => {
+      origin.abort(new Error('cut by an admin'));
+      res.destroy();
+    },
+  );
+  res.once('close', unlist);
   flow.start(paceAll(decision.pacers, head));
   return { flow, headBytes: head };
 }

@@ -1,3 +1,4 @@
+import type { LiveFlows } from './live-flows.js';
 import type { Socket } from 'node:net';
 import type { ProxySettings } from '../config/types.js';
 import type { RequestContext, Target } from '../managers/types.js';
@@ -29,6 +30,8 @@ export interface ProxyRuntime {
   readonly shuttingDown: () => boolean;
   /** Client sockets of open CONNECT tunnels. */
   readonly tunnels: Set<Socket>;
+  /** Flows in flight, for the admin page (list, cut). */
+  readonly flows: LiveFlows;
   /** Called when a response is over, so a closing server can drop the now idle connection. */
   readonly responseDone: () => void;
   /** The last refusals per address and user, for /status. */

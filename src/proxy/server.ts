@@ -1,3 +1,4 @@
+import { LiveFlows } from './live-flows.js';
 import http from 'node:http';
 import { FLOW_HIGH_WATER_MARK } from './flow-buffer.js';
 import type { AddressInfo, Socket } from 'node:net';
@@ -47,6 +48,8 @@ export interface ProxyServerOptions {
   readonly upstreamKeepAlive?: number;
   /** Where refusals are remembered for /status; a private one when absent. */
   readonly refusals?: RefusalLog;
+  /** Where flows in flight are registered (the admin page lists and cuts them); default a new one. */
+  readonly flows?: LiveFlows;
 }
 
 export interface ProxyStats {
@@ -145,6 +148,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     shuttingDown: () => closing !== undefined,
     tunnels,
     refusals: options.refusals ?? new RefusalLog(),
+    flows: options.flows ?? new LiveFlows(),
     responseDone: () => {
       if (closing !== undefined) setImmediate(() => server.closeIdleConnections());
     },

@@ -1,3 +1,4 @@
+import { LiveFlows } from '../proxy/live-flows.js';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { buildManagers, buildUserDirectory } from '../config/build.js';
@@ -106,6 +107,7 @@ export class Gateway {
       store.close();
       throw err;
     }
+    const flows = new LiveFlows();
     // The API is mounted before the Gateway object exists; it reads the live generation through this.
     const started: { gateway?: Gateway } = {};
     const refusals = new RefusalLog();
@@ -119,6 +121,7 @@ export class Gateway {
       users: () => started.gateway?.users ?? generation.users,
       policy: () => started.gateway?.policy ?? generation.policy,
       proxyAddress: () => started.gateway?.proxyAddress,
+      flows,
     };
     let web: WebServer;
     try {
@@ -140,6 +143,7 @@ export class Gateway {
       log,
       apiUrl: web.url,
       refusals,
+      flows,
     });
     const running: Gateway = new Gateway(services, generation, proxy, web, log);
     try {

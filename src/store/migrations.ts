@@ -61,6 +61,15 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX login_failures_by_ip ON login_failures (ip);
   `,
+  // Group quotas an admin set at run time over the TOML value (the admin page).
+  `
+  CREATE TABLE group_quota_overrides (
+    manager TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    PRIMARY KEY (manager, grp)
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION_KEY = 'schema_version';

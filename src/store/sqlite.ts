@@ -1,3 +1,5 @@
+import type { GroupQuotaOverrides } from './group-quota-overrides.js';
+import { SqliteGroupQuotaOverrides } from './sqlite-group-quota-overrides.js';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -42,12 +44,14 @@ export class SqliteStore implements Store {
   readonly #sql;
   readonly files: FileRecords;
   readonly logins: LoginFailures;
+  readonly groupQuotas: GroupQuotaOverrides;
 
   private constructor(db: Database.Database) {
     this.#db = db;
     this.#sql = prepareStatements(db);
     this.files = new SqliteFileRecords(db);
     this.logins = new SqliteLoginFailures(db);
+    this.groupQuotas = new SqliteGroupQuotaOverrides(db);
   }
 
   /** Opens (creating folders, file and schema as needed) the store at `path`; ':memory:' for tests. */

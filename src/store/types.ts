@@ -1,5 +1,6 @@
 import type { FileRecords } from './file-records.js';
 import type { LoginFailures } from './login-failures.js';
+import type { GroupQuotaOverrides } from './group-quota-overrides.js';
 
 /**
  * Persistence behind one interface. SQLite (better-sqlite3, synchronous) is the default; every
@@ -27,6 +28,8 @@ export interface Store {
   readonly files: FileRecords;
   /** Failed password attempts per (user, address) and per address. */
   readonly logins: LoginFailures;
+  /** Group quotas set at run time over `[dwnConsR.groupQuota]`. */
+  readonly groupQuotas: GroupQuotaOverrides;
 
   // users and groups of sqlDB
   getUser(name: string): StoredUser | undefined;

@@ -38,7 +38,16 @@ describe('SqliteStore', () => {
         .all();
       assert.deepEqual(
         tables.map((t) => t.name),
-        ['consumption', 'file_versions', 'login_failures', 'meta', 'sessions', 'user_groups', 'users'],
+        [
+          'consumption',
+          'file_versions',
+          'group_quota_overrides',
+          'login_failures',
+          'meta',
+          'sessions',
+          'user_groups',
+          'users',
+        ],
       );
     } finally {
       raw.close();

@@ -7,6 +7,9 @@ import { wireLogout } from './logout.js';
 import { startSessions } from './admin-sessions.js';
 import { startQuotaReset } from './admin-quota.js';
 import { startUsers } from './admin-users.js';
+import { startUsage } from './admin-usage.js';
+import { startGroupQuotas } from './admin-group-quotas.js';
+import { startConnections } from './admin-connections.js';
 
 const message = byId('message');
 const sections = byId('admin');
@@ -63,9 +66,13 @@ if (await checkAdmin()) {
     const all = [...new Set([...users.values()].flatMap((s) => [...s]))].sort();
     known.replaceChildren(...all.map((name) => el('option', { value: name })));
   };
+  const usage = startUsage(fail);
   await Promise.all([
     startSessions(fail, (names) => offer('sessions', names)),
     startQuotaReset(fail),
     startUsers(fail, (names) => offer('users', names)),
+    usage.loaded,
+    startGroupQuotas(fail, usage.reload),
+    startConnections(fail),
   ]);
 }
