@@ -46,7 +46,7 @@ describe('group quotas changed at run time', () => {
     assert.deepEqual(set.json, {
       manager: 'down',
       group: 'students',
-      toml: '1024 B',
+      toml: '1.0 KB',
       override: '5.0 MB',
       quota: '5.0 MB',
       bytes: 5 * 1024 * 1024,

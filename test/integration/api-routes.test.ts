@@ -130,6 +130,7 @@ describe('API routes', () => {
           bytesCons: 300,
           resetAt: undefined,
           isAdmin: false,
+          refusals: [],
         },
       );
       assert.ok(s.resetAt !== null && Date.parse(s.resetAt) > Date.now());

@@ -114,7 +114,10 @@ describe('a browser whose every request goes through the proxy', { skip: missing
     await screenshot(page, 'proxy-only-quota');
 
     // An https address the proxy refuses: the browser shows only its own error page …
-    await assert.rejects(page.goto('https://127.0.0.1:8443/'), /ERR_TUNNEL_CONNECTION_FAILED/u);
+    // (In a page of its own: chromium's error page would interrupt the next navigation.)
+    const elsewhere = await context.newPage();
+    await assert.rejects(elsewhere.goto('https://127.0.0.1:8443/'), /ERR_TUNNEL_CONNECTION_FAILED/u);
+    await elsewhere.close();
 
     await page.goto(`${api}/status`);
     await page.locator('meter#quota-meter').waitFor();
