@@ -3,7 +3,7 @@ import { byteCountField, fields, stringField } from '../body.js';
 import type { ApiDeps } from '../deps.js';
 import { notFound } from '../errors.js';
 import { requireAdmin } from '../guards.js';
-import { findUser, quotaOf, userStatus } from '../user-status.js';
+import { findUser, quotaOf, userStatus, type UserStatus } from '../user-status.js';
 
 /** Sessions, consumption and manager settings, for admins. */
 export function adminRoutes(router: Router, deps: ApiDeps): void {
@@ -33,21 +33,7 @@ export function adminRoutes(router: Router, deps: ApiDeps): void {
     const user = ctx.params['user'] ?? '';
     const body = fields(ctx);
     const bytes = byteCountField(body, 'bytes');
-    const only = stringField(body, 'manager');
-    const db = findUser(deps, user);
-    if (db === undefined) throw notFound(`no user "${user}"`);
-    const quota = quotaOf(deps, db.name, only);
-    if (quota === undefined) {
-      throw notFound(`no download quota ${only === undefined ? '' : `named "${only}" `}applies to ${user}`);
-    }
-    quota.setConsumption(user, bytes);
-    deps.services.log.info('consumption set by an admin', {
-      user,
-      bytes,
-      manager: quota.name,
-      admin: admin.claims.user,
-    });
-    ctx.body = userStatus(deps, db, user, quota.name);
+    ctx.body = setConsumption(deps, admin.claims.user, user, bytes, stringField(body, 'manager'));
   });
 
   router.get('/api/managers', async (ctx) => {
@@ -62,4 +48,23 @@ export function adminRoutes(router: Router, deps: ApiDeps): void {
     if (manager === undefined) throw notFound(`no manager "${name}"`);
     ctx.body = { name: manager.name, type: manager.kind, settings: manager.settings() };
   });
+}
+
+/** Sets `user`'s consumption under their download quota (`only` names one), logged with the admin. */
+export function setConsumption(
+  deps: ApiDeps,
+  admin: string,
+  user: string,
+  bytes: number,
+  only: string | undefined,
+): UserStatus {
+  const db = findUser(deps, user);
+  if (db === undefined) throw notFound(`no user "${user}"`);
+  const quota = quotaOf(deps, db.name, only);
+  if (quota === undefined) {
+    throw notFound(`no download quota ${only === undefined ? '' : `named "${only}" `}applies to ${user}`);
+  }
+  quota.setConsumption(user, bytes);
+  deps.services.log.info('consumption set by an admin', { user, bytes, manager: quota.name, admin });
+  return userStatus(deps, db, user, quota.name);
 }

@@ -3,9 +3,10 @@ import { listAllUsers } from '../../users/all-users.js';
 import { formatSize, parseSize } from '../../util/size.js';
 import { fields, stringField } from '../body.js';
 import type { ApiDeps } from '../deps.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest } from '../errors.js';
 import { requireAdmin } from '../guards.js';
-import { findUser, quotaOf, userStatus } from '../user-status.js';
+import { quotaOf } from '../user-status.js';
+import { setConsumption } from './admin-routes.js';
 
 /** One row of the admin page's usage table: a user of one database, with the quota that applies. */
 export interface UsageRow {
@@ -66,20 +67,6 @@ export function adminUsageRoutes(router: Router, deps: ApiDeps): void {
     const text = stringField(body, 'consumption', true);
     const bytes = parseSize(text);
     if (typeof bytes !== 'number') throw badRequest(bytes.error);
-    const only = stringField(body, 'manager');
-    const db = findUser(deps, user);
-    if (db === undefined) throw notFound(`no user "${user}"`);
-    const quota = quotaOf(deps, db.name, only);
-    if (quota === undefined) {
-      throw notFound(`no download quota ${only === undefined ? '' : `named "${only}" `}applies to ${user}`);
-    }
-    quota.setConsumption(user, bytes);
-    deps.services.log.info('consumption set by an admin', {
-      user,
-      bytes,
-      manager: quota.name,
-      admin: admin.claims.user,
-    });
-    ctx.body = userStatus(deps, db, user, quota.name);
+    ctx.body = setConsumption(deps, admin.claims.user, user, bytes, stringField(body, 'manager'));
   });
 }
