@@ -62,8 +62,9 @@ export function startUsage(fail) {
             ...(row.manager === null ? {} : { manager: row.manager }),
           })
         );
-        say(region, `Set ${status.user}'s consumption: now ${status.consumption} of ${status.quota}.`, 'ok');
+        // After the table is drawn again, so whoever acts on the message finds the new rows.
         await load();
+        say(region, `Set ${status.user}'s consumption: now ${status.consumption} of ${status.quota}.`, 'ok');
       } catch (err) {
         fail(err, region);
       }
