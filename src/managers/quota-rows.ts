@@ -1,5 +1,7 @@
 import { formatSize } from '../util/size.js';
+import type { UserDirectory } from '../users/types.js';
 import type { Manager } from './types.js';
+import { DOMAIN_ACCOUNT_PREFIX } from './up-quota.js';
 
 /** The quota kinds admins manage: download quotas, and upload quotas (users and `xmpp:` domains). */
 const QUOTA_KINDS = new Set(['dwnConsR', 'upQuota']);
@@ -60,4 +62,13 @@ export function pickQuotas(managers: Iterable<Manager>, only: string | undefined
   const named = all.filter((m) => m.name === only);
   if (named.length > 0) return named;
   return `no quota named "${only}" (there is: ${all.map((m) => m.name).join(', ')})`;
+}
+
+/**
+ * Whether `account` can have a quota: a user of one of the databases, or a signing domain's account
+ * (`xmpp:chat.example.org`, upQuota's).
+ */
+export function isQuotaAccount(users: UserDirectory, account: string): boolean {
+  if (account.startsWith(DOMAIN_ACCOUNT_PREFIX)) return true;
+  return users.names().some((db) => users.get(db)?.groups(account) !== undefined);
 }

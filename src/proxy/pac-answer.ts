@@ -9,8 +9,10 @@ import type { ProxyRuntime } from './runtime.js';
  */
 export function servePac(rt: ProxyRuntime, req: http.IncomingMessage, res: http.ServerResponse): boolean {
   const target = req.url ?? '';
-  const path = target.split('?')[0] ?? '';
-  if (!target.startsWith('/') || !PAC_PATHS.has(path)) return false;
+  // Every proxied request passes here: absolute URLs leave at the first character.
+  if (!target.startsWith('/')) return false;
+  const query = target.indexOf('?');
+  if (!PAC_PATHS.has(query === -1 ? target : target.slice(0, query))) return false;
   const head = req.method === 'HEAD';
   if (req.method !== 'GET' && !head) {
     res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });

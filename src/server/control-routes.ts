@@ -1,7 +1,6 @@
-import { pickQuotas, quotaRow } from '../managers/quota-rows.js';
+import { isQuotaAccount, pickQuotas, quotaRow } from '../managers/quota-rows.js';
 import type { Manager } from '../managers/types.js';
 import type { SessionRegistry } from '../sessions/types.js';
-import { listAllUsers } from '../users/all-users.js';
 import type { UserDirectory } from '../users/types.js';
 import { ControlRefusal, type ControlHandler } from './control-socket.js';
 
@@ -18,7 +17,7 @@ export function controlRoutes(view: ControlView): Map<string, ControlHandler> {
     const user = params.get('user') ?? '';
     const quotas = pickQuotas(view.managers().values(), params.get('manager') ?? undefined);
     if (typeof quotas === 'string') throw new ControlRefusal(quotas);
-    if (!user.startsWith('xmpp:') && !listAllUsers(view.users()).some((u) => u.name === user)) {
+    if (!isQuotaAccount(view.users(), user)) {
       throw new ControlRefusal(`no such user "${user}"`);
     }
     return { user, quotas };

@@ -37,8 +37,8 @@ export async function startControlSocket(
   }
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://control');
-    const handler =
-      req.method === 'POST' || req.method === 'GET' ? routes.get(`${req.method} ${url.pathname}`) : undefined;
+    // Keys are "METHOD /path": any other method or path finds nothing.
+    const handler = routes.get(`${req.method ?? ''} ${url.pathname}`);
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(body));

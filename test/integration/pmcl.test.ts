@@ -1,4 +1,4 @@
-import { localTime } from '../../src/cli/pmcl/format.js';
+import { localTime } from '../../src/util/local-time.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { errorOf } from '../../src/cli/pmcl/error-answer.js';
-import { formatDiscovery, formatSessions, formatStatus, localTime } from '../../src/cli/pmcl/format.js';
+import { formatDiscovery, formatSessions, formatStatus } from '../../src/cli/pmcl/format.js';
+import { localTime } from '../../src/util/local-time.js';
 
 describe('pmcl output', () => {
   it('prints discovery as the Go original did, in evaluation order, with the reasons', () => {

@@ -1,6 +1,5 @@
 import { CommandError, noSuchUser } from '../command-error.js';
-import { listAllUsers } from '../../users/all-users.js';
-import { pickQuotas, quotaRow, type QuotaRow } from '../../managers/quota-rows.js';
+import { isQuotaAccount, pickQuotas, quotaRow, type QuotaRow } from '../../managers/quota-rows.js';
 import { UsageError } from '../usage-error.js';
 import { askServer } from './ask-server.js';
 import { controlSocketPath, type AdminContext } from './context.js';
@@ -21,7 +20,7 @@ export async function quotaCommand(
   if (user === undefined) throw new UsageError(`quota ${verb}: which user?`);
   const quotas = pickQuotas(ctx.managers.values(), flags.manager);
   if (typeof quotas === 'string') throw new CommandError(quotas);
-  if (!user.startsWith('xmpp:') && !listAllUsers(ctx.services.users).some((u) => u.name === user)) {
+  if (!isQuotaAccount(ctx.services.users, user)) {
     throw noSuchUser(user);
   }
   const query = new URLSearchParams({

@@ -37,5 +37,3 @@ export function formatSessions(list: readonly OpenSession[]): string[] {
 }
 
 export const formatJson = (value: unknown): string => JSON.stringify(value, null, 2);
-
-export { localTime };
