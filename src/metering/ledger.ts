@@ -1,8 +1,12 @@
 import type { Store } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
+import { lastDays, localDay } from '../util/local-day.js';
 import { cycleStart, type CycleGrid } from './cycle.js';
 import type { Reservation } from './reservation.js';
 import type { ConsumptionLedger } from './types.js';
+
+/** How many days of daily totals the store keeps (the pages draw 30; a year leaves room to look back). */
+export const DAILY_TOTALS_KEPT = 400;
 
 /** One quota manager's counts in its current cycle. */
 interface Account {
@@ -32,6 +36,15 @@ export class Ledger implements ConsumptionLedger {
    * a reset or a reload is still held, and still given back, after it.
    */
   readonly #reservations = new Map<string, Map<string, number>>();
+  /**
+   * Manager → user → bytes charged since the last write, for the daily totals. Kept apart from the
+   * accounts: a cycle that ends drops its pending count, but the bytes were still moved that day.
+   * They land on the day of the write (at most a second later), so the hot path never asks the
+   * calendar.
+   */
+  #dailyPending = new Map<string, Map<string, number>>();
+  /** The day whose old rows were last purged. */
+  #purgedOn = '';
 
   constructor(
     private readonly store: Store,
@@ -100,6 +113,7 @@ export class Ledger implements ConsumptionLedger {
     if (!(bytes > 0)) return;
     const account = this.#current(manager);
     account.pending.set(user, (account.pending.get(user) ?? 0) + bytes);
+    this.#countDaily(manager, user, bytes);
   }
 
   /** Writes through at once (admin reset, API set): the store and memory agree right away. */
@@ -129,10 +143,20 @@ export class Ledger implements ConsumptionLedger {
       this.#roll(entry[1]);
       if (entry[1].pending.size > 0) due.push(entry);
     }
-    if (due.length === 0) return;
-    const totals = this.store.atomically(() =>
-      due.map(([manager, account]) => this.store.addConsumption(manager, account.start, account.pending)),
-    );
+    if (due.length === 0 && this.#dailyPending.size === 0) return;
+    const daily = this.#dailyPending;
+    const now = this.clock.now();
+    const day = localDay(now);
+    // One transaction for both: a failed write leaves both pending, and the retry adds them once.
+    const totals = this.store.atomically(() => {
+      for (const [manager, users] of daily) this.store.daily.add(manager, day, users);
+      if (this.#purgedOn !== day) this.store.daily.purgeBefore(lastDays(now, DAILY_TOTALS_KEPT)[0] ?? day);
+      return due.map(([manager, account]) =>
+        this.store.addConsumption(manager, account.start, account.pending),
+      );
+    });
+    this.#dailyPending = new Map();
+    this.#purgedOn = day;
     due.forEach(([, account], i) => {
       // Written: from here on these bytes are in the store, never pending again.
       account.pending = new Map();
@@ -181,6 +205,16 @@ export class Ledger implements ConsumptionLedger {
     const totals = this.store.addConsumption(manager, account.start, new Map([[user, bytes]]));
     const total = totals.get(user);
     if (total !== undefined) account.base.set(user, total);
+    this.#countDaily(manager, user, bytes);
+  }
+
+  #countDaily(manager: string, user: string, bytes: number): void {
+    let users = this.#dailyPending.get(manager);
+    if (users === undefined) {
+      users = new Map<string, number>();
+      this.#dailyPending.set(manager, users);
+    }
+    users.set(user, (users.get(user) ?? 0) + bytes);
   }
 
   #current(manager: string): Account {

@@ -70,6 +70,17 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (manager, grp)
   ) STRICT;
   `,
+  // Bytes per quota manager, user and local day ('YYYY-MM-DD'), for the pages' 30-day charts.
+  `
+  CREATE TABLE daily_consumption (
+    manager TEXT NOT NULL,
+    user TEXT NOT NULL,
+    day TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    PRIMARY KEY (manager, user, day)
+  ) STRICT;
+  CREATE INDEX daily_consumption_by_day ON daily_consumption (manager, day);
+  `,
 ];
 
 export const SCHEMA_VERSION_KEY = 'schema_version';

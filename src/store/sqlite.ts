@@ -1,5 +1,7 @@
 import type { GroupQuotaOverrides } from './group-quota-overrides.js';
 import { SqliteGroupQuotaOverrides } from './sqlite-group-quota-overrides.js';
+import type { DailyTotals } from './daily-totals.js';
+import { SqliteDailyTotals } from './sqlite-daily-totals.js';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -45,6 +47,7 @@ export class SqliteStore implements Store {
   readonly files: FileRecords;
   readonly logins: LoginFailures;
   readonly groupQuotas: GroupQuotaOverrides;
+  readonly daily: DailyTotals;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -52,6 +55,7 @@ export class SqliteStore implements Store {
     this.files = new SqliteFileRecords(db);
     this.logins = new SqliteLoginFailures(db);
     this.groupQuotas = new SqliteGroupQuotaOverrides(db);
+    this.daily = new SqliteDailyTotals(db);
   }
 
   /** Opens (creating folders, file and schema as needed) the store at `path`; ':memory:' for tests. */

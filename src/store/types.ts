@@ -1,6 +1,7 @@
 import type { FileRecords } from './file-records.js';
 import type { LoginFailures } from './login-failures.js';
 import type { GroupQuotaOverrides } from './group-quota-overrides.js';
+import type { DailyTotals } from './daily-totals.js';
 
 /**
  * Persistence behind one interface. SQLite (better-sqlite3, synchronous) is the default; every
@@ -30,6 +31,8 @@ export interface Store {
   readonly logins: LoginFailures;
   /** Group quotas set at run time over `[dwnConsR.groupQuota]`. */
   readonly groupQuotas: GroupQuotaOverrides;
+  /** Bytes charged per quota manager, user and local day. */
+  readonly daily: DailyTotals;
 
   // users and groups of sqlDB
   getUser(name: string): StoredUser | undefined;
