@@ -10,6 +10,7 @@ import { authenticate } from './caller.js';
 import { ApiError, apiErrors } from './errors.js';
 import { requireRule } from './guards.js';
 import { adminRoutes } from './routes/admin-routes.js';
+import { historyRoutes } from './routes/history-routes.js';
 import { adminUsageRoutes } from './routes/admin-usage-routes.js';
 import { groupQuotaRoutes } from './routes/group-quota-routes.js';
 import { connectionRoutes } from './routes/connection-routes.js';
@@ -62,6 +63,7 @@ export function mountApi(app: Koa, deps: ApiDeps, log: Logger): void {
   statusRoutes(api, deps);
   adminRoutes(api, deps);
   adminUsageRoutes(api, deps);
+  historyRoutes(api, deps);
   groupQuotaRoutes(api, deps);
   connectionRoutes(api, deps);
   loginRoutes(api, deps);

@@ -3,8 +3,7 @@ import { createServer, request, type IncomingMessage, type ServerResponse } from
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { hashPassword } from '../../src/auth/passwords.js';
+import type { Browser } from 'playwright-core';
 import type { Gateway } from '../../src/server/gateway.js';
 import {
   chromiumMissing,
@@ -14,6 +13,7 @@ import {
   watchConsole,
 } from '../helpers/browser.js';
 import { startGateway, writeConfigDir } from '../helpers/gateway.js';
+import { logIn, webPagesManagersToml } from '../helpers/web-pages.js';
 import { startOrigin, type Origin } from '../helpers/origin.js';
 
 // The admin page's usage table (adapted from web-browser.test.ts). The web pages end to end, in Debian's chromium with pmproxy as its proxy: the proxy's deny page,
@@ -25,47 +25,6 @@ if (missing !== undefined && process.env['CI'] === 'true') {
   it('has chromium to run the browser tests (CI installs it)', () => assert.fail(missing));
 }
 
-/** A rule that needs a session, so a browser that has not logged in is denied. */
-async function managersToml(): Promise<string> {
-  const [alice, admin, bob] = await Promise.all([
-    hashPassword('alice-pass'),
-    hashPassword('admin-pass'),
-    hashPassword('bob-pass'),
-  ]);
-  return `
-rule = "sessions ∧ down"
-admins = ["admin"]
-[mapDB]
-name = "users"
-[mapDB.userPass]
-alice = "${alice}"
-admin = "${admin}"
-bob = "${bob}"
-[mapDB.userGroup]
-alice = ["students"]
-admin = ["staff"]
-bob = ["students"]
-[sqlDB]
-name = "local"
-[[sessionIPM]]
-name = "sessions"
-auth = "users"
-[[dwnConsR]]
-name = "down"
-userDBN = "users"
-resetCycle = "24h"
-[dwnConsR.groupQuota]
-students = "100 MB"
-staff = "1 GB"
-`;
-}
-
-async function logIn(page: Page, user: string, pass: string): Promise<void> {
-  await page.getByLabel('User name').fill(user);
-  await page.getByLabel('Password').fill(pass);
-  await page.getByRole('button', { name: 'Log in' }).click();
-}
-
 describe('the admin usage table in a browser', { skip: missing ?? false }, () => {
   let gateway: Gateway;
   let origin: Origin;
@@ -75,7 +34,7 @@ describe('the admin usage table in a browser', { skip: missing ?? false }, () =>
 
   before(async () => {
     origin = await startOrigin();
-    const cfg = writeConfigDir(await managersToml());
+    const cfg = writeConfigDir(await webPagesManagersToml());
     cleanup = cfg.cleanup;
     gateway = await startGateway(cfg.dir);
     api = gateway.web.url;

@@ -2,6 +2,7 @@
 // seconds, each with a "Cut" button (confirmed first).
 import { api } from './api.js';
 import { busy, byId, el, fillRows, say } from './dom.js';
+import { sizeText as size } from './format.js';
 
 const REFRESH_MS = 3000;
 
@@ -9,19 +10,6 @@ const REFRESH_MS = 3000;
  * @typedef {{ id: number, user: string | null, client: string, method: string, host: string,
  *   port: number, down: number, startedAt: string, rate: number }} LiveFlow
  */
-
-/** @param {number} bytes */
-function size(bytes) {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
 
 /** @param {(err: unknown, region: HTMLElement) => void} fail */
 export function startConnections(fail) {

@@ -33,8 +33,11 @@ function bar(r) {
   });
 }
 
-/** @param {(err: unknown, region: HTMLElement) => void} fail */
-export function startUsage(fail) {
+/**
+ * @param {(err: unknown, region: HTMLElement) => void} fail
+ * @param {(user: string) => void} showHistory draws a user's last days, on a click on their name
+ */
+export function startUsage(fail, showHistory) {
   const region = byId('usage-message');
   const tbody = byId('usage-rows');
   const filter = /** @type {HTMLInputElement} */ (byId('usage-filter'));
@@ -92,6 +95,15 @@ export function startUsage(fail) {
     return el('span', { class: 'inline' }, size, ' ', set, ' ', reset);
   }
 
+  /** @param {UsageRow} r */
+  function nameCell(r) {
+    if (r.manager === null) return r.name;
+    const button = el('button', { type: 'button', class: 'link' }, r.name);
+    button.setAttribute('aria-label', `${r.name}: show the last 30 days`);
+    button.addEventListener('click', () => showHistory(r.name));
+    return button;
+  }
+
   function render() {
     const text = filter.value.trim().toLowerCase();
     const key = SORT_KEYS[sortKey] ?? SORT_KEYS['name'];
@@ -110,7 +122,7 @@ export function startUsage(fail) {
       tbody,
       shown.map((r) => [
         r.readOnly ? el('span', {}, r.db, ' ', el('small', { class: 'muted' }, '(read-only)')) : r.db,
-        r.name,
+        nameCell(r),
         r.displayName,
         r.groups.join(', '),
         r.consumption === null ? 'no quota' : `${r.consumption} of ${r.quota}`,

@@ -10,6 +10,7 @@ import { startUsers } from './admin-users.js';
 import { startUsage } from './admin-usage.js';
 import { startGroupQuotas } from './admin-group-quotas.js';
 import { startConnections } from './admin-connections.js';
+import { startHistory } from './admin-history.js';
 
 const message = byId('message');
 const sections = byId('admin');
@@ -66,8 +67,10 @@ if (await checkAdmin()) {
     const all = [...new Set([...users.values()].flatMap((s) => [...s]))].sort();
     known.replaceChildren(...all.map((name) => el('option', { value: name })));
   };
-  const usage = startUsage(fail);
+  const history = startHistory(fail);
+  const usage = startUsage(fail, (name) => void history.showUser(name));
   await Promise.all([
+    history.loaded,
     startSessions(fail, (names) => offer('sessions', names)),
     startQuotaReset(fail),
     startUsers(fail, (names) => offer('users', names)),

@@ -44,3 +44,19 @@ export function timeElement(iso, dateStyle = 'medium') {
   node.title = iso;
   return node;
 }
+
+/**
+ * "1.0 GB", as the server writes sizes (units of 1024, one decimal), for figures the page computes.
+ * @param {number} bytes
+ */
+export function sizeText(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB', 'PB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}

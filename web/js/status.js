@@ -4,6 +4,7 @@ import { api, isLoggedOut, loginPath } from './api.js';
 import { byId, el, say } from './dom.js';
 import { relativeTime, timeElement } from './format.js';
 import { startDiscovery } from './discovery.js';
+import { barChart } from './bar-chart.js';
 import { wireLogout } from './logout.js';
 
 /**
@@ -84,12 +85,23 @@ function showRefusals(refusals) {
   );
 }
 
+/** The caller's bytes per day under the quota shown above; nothing without a quota. */
+async function showHistory() {
+  const history =
+    /** @type {{ manager: string | null, description: string | null,
+     *   days: { day: string, bytes: number }[] }} */ (await api('GET', '/api/history'));
+  if (history.manager === null) return;
+  byId('history-chart').replaceChildren(barChart(history.days, 'Downloaded per day'));
+  byId('history').hidden = false;
+}
+
 async function showStatus() {
   try {
     const status = /** @type {Status} */ (await api('GET', '/api/status'));
     showAccount(status);
     showQuota(status);
     showRefusals(status.refusals ?? []);
+    if (status.manager !== null) await showHistory();
   } catch (err) {
     if (isLoggedOut(err)) {
       // Logged out, the address's refusals still say why (a login page that cannot be reached …).
