@@ -24,7 +24,14 @@ export abstract class CycleQuota<C extends ResetGrid & { readonly name: string }
     protected readonly services: Services,
   ) {
     this.name = config.name;
-    services.consumption.register(config.name, { lengthMs: config.resetCycleMs, anchor: config.resetAnchor });
+  }
+
+  /** The ledger counts under this name on this cycle from now on (see Manager.commit). */
+  commit(): void {
+    this.services.consumption.register(this.name, {
+      lengthMs: this.config.resetCycleMs,
+      anchor: this.config.resetAnchor,
+    });
   }
 
   /** Bytes charged to `account` in the current cycle. */

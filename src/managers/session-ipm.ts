@@ -38,10 +38,6 @@ export const sessionIPM: ManagerKind<SessionIPMConfig> = {
   },
 
   create(config: SessionIPMConfig, services: Services): Manager {
-    services.sessions.configure(config.name, config.auth, {
-      idleTimeout: config.idleTimeout,
-      lifetime: config.lifetime,
-    });
     return new SessionIPM(config, services);
   },
 };
@@ -55,6 +51,14 @@ export class SessionIPM implements Manager {
     readonly services: Services,
   ) {
     this.name = config.name;
+  }
+
+  /** The registry applies this manager's timeouts from now on (see Manager.commit). */
+  commit(): void {
+    this.services.sessions.configure(this.name, this.config.auth, {
+      idleTimeout: this.config.idleTimeout,
+      lifetime: this.config.lifetime,
+    });
   }
 
   /**

@@ -122,6 +122,12 @@ export interface Manager {
   test(ctx: RequestContext): Verdict | Promise<Verdict>;
   /** Settings as an admin would want to see them (`show`); never secrets. */
   settings(): Record<string, unknown>;
+  /**
+   * Takes the manager's place in the shared services (the ledger's reset cycle, the session
+   * registry's limits), called once its whole generation is built and accepted. Creating a manager
+   * touches nothing shared, so a configuration refused half way leaves the running one as it was.
+   */
+  commit?(): void;
   /** Releases timers and handles; must tolerate being called on a half-started manager. */
   close?(): void | Promise<void>;
 }

@@ -1,14 +1,12 @@
 import { LiveFlows } from '../proxy/live-flows.js';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { buildManagers, buildUserDirectory } from '../config/build.js';
+import { buildUserDirectory } from '../config/build.js';
+import { buildGeneration, closeGeneration, commitGeneration, type Generation } from '../config/generation.js';
 import { SqliteStore } from '../store/sqlite.js';
-import { SessionRegistryImpl } from '../sessions/registry.js';
-import { Ledger } from '../metering/ledger.js';
 import { ConsumptionWriter } from '../metering/consumption-writer.js';
-import { TokenBuckets } from '../metering/bandwidth.js';
-import { compileRule, type CompiledRule } from '../rules/compile.js';
-import { RulePolicy } from '../rules/policy.js';
+import type { RulePolicy } from '../rules/policy.js';
+import { assembleServices } from '../managers/services.js';
 import type { Manager, Services } from '../managers/types.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
@@ -36,14 +34,6 @@ export interface GatewayOptions {
   readonly configDir: string;
   readonly log: Logger;
   readonly clock?: Clock;
-}
-
-/** Everything a loaded configuration turns into that a reload replaces. */
-interface Generation {
-  readonly config: LoadedConfig;
-  readonly users: UserDirectory;
-  readonly managers: Map<string, Manager>;
-  readonly policy: RulePolicy;
 }
 
 /**
@@ -90,19 +80,17 @@ export class Gateway {
       store.close();
       throw err;
     }
-    const services: Services = {
-      clock,
-      log,
+    const services = assembleServices({
       store,
       users: buildUserDirectory(config, store),
-      sessions: new SessionRegistryImpl(store, clock),
-      consumption: new Ledger(store, clock),
-      bandwidth: new TokenBuckets(clock),
+      clock,
+      log,
       configDir: config.dir,
-    };
+    });
     let generation: Generation;
     try {
       generation = buildGeneration(config, services);
+      commitGeneration(generation, services);
     } catch (err) {
       store.close();
       throw err;
@@ -242,16 +230,14 @@ export class Gateway {
     }
     let next: Generation;
     try {
-      next = buildGeneration(config, {
-        ...this.services,
-        users: buildUserDirectory(config, this.services.store),
-      });
+      next = buildGeneration(config, this.services);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.log.error(`reload refused: ${message}`, { kind: 'config' });
       return { ok: false, messages: [message] };
     }
     const old = this.#generation;
+    commitGeneration(next, this.services);
     this.#generation = next;
     const messages = config.warnings.map(formatIssue);
     const needRestart = restartNeeded(old.config.server, config.server);
@@ -259,7 +245,7 @@ export class Gateway {
       messages.push(`server.toml changed: ${needRestart.join(', ')} apply only after a restart`);
     }
     for (const m of messages) this.log.warn(m, { kind: 'config' });
-    await closeManagers(old.managers);
+    await closeGeneration(old);
     this.log.info('configuration reloaded', { rules: [...config.rules.keys()] });
     return { ok: true, messages };
   }
@@ -273,7 +259,7 @@ export class Gateway {
       await this.#control?.close();
       await Promise.all([this.proxy.close(graceMs), this.web.close(), this.#plainFiles?.close()]);
       this.persist();
-      await closeManagers(this.#generation.managers);
+      await closeGeneration(this.#generation);
       this.services.store.close();
     })();
     return this.#stopping;
@@ -293,15 +279,4 @@ function ownListeners(web: WebServer, files: PlainFileServer | undefined): OwnLi
     });
   }
   return listeners;
-}
-
-function buildGeneration(config: LoadedConfig, services: Services): Generation {
-  const managers = buildManagers(config, services);
-  const compiled = new Map<string, CompiledRule>();
-  for (const [name, text] of config.rules) compiled.set(name, compileRule(name, text, managers));
-  return { config, users: services.users, managers, policy: new RulePolicy(compiled) };
-}
-
-async function closeManagers(managers: ReadonlyMap<string, Manager>): Promise<void> {
-  for (const m of managers.values()) await m.close?.();
 }

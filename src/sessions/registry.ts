@@ -62,6 +62,15 @@ export class SessionRegistryImpl implements SessionRegistry {
     this.#limits.set(manager, { idleTimeout: limits.idleTimeout, lifetime: limits.lifetime });
   }
 
+  retainManagers(managers: ReadonlySet<string>): void {
+    for (const name of [...this.#dbOf.keys()]) {
+      if (!managers.has(name)) {
+        this.#dbOf.delete(name);
+        this.#limits.delete(name);
+      }
+    }
+  }
+
   lookup(manager: string, ip: string): SessionRecord | undefined {
     const now = this.clock.now().getTime();
     this.#maybeReload(now);

@@ -15,5 +15,7 @@ export interface SessionRegistry {
   list(manager?: string): SessionRecord[];
   /** Registers a sessionIPM manager's limits: idle timeout and absolute lifetime (ms, 0 = none). */
   configure(manager: string, db: string, limits: { idleTimeout: number; lifetime: number }): void;
+  /** Forgets the managers a reload removed: their sessions no longer say who anyone is. */
+  retainManagers(managers: ReadonlySet<string>): void;
   flush(): void;
 }

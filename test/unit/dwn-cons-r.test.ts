@@ -149,6 +149,7 @@ describe('dwnConsR on a real store', () => {
     assert.ok(config !== undefined);
     const manager = dwnConsR.create(config, services);
     assert.ok(manager instanceof DownloadQuotaManager);
+    manager.commit();
     return { clock, store, services, manager };
   }
 

@@ -5,9 +5,7 @@ import { join } from 'node:path';
 import { Issues } from '../../src/config/issues.js';
 import { TableReader, type TomlTable } from '../../src/config/table-reader.js';
 import type { RequestContext, Services } from '../../src/managers/types.js';
-import { TokenBuckets } from '../../src/metering/bandwidth.js';
-import { Ledger } from '../../src/metering/ledger.js';
-import { SessionRegistryImpl } from '../../src/sessions/registry.js';
+import { assembleServices } from '../../src/managers/services.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { UserDirectoryImpl } from '../../src/users/directory.js';
 import type { UserDB } from '../../src/users/types.js';
@@ -35,16 +33,13 @@ export function messages(issues: Issues): string[] {
 }
 
 export function services(store: SqliteStore, clock: Clock, dbs: readonly UserDB[]): Services {
-  return {
-    clock,
-    log: silentLogger,
+  return assembleServices({
     store,
     users: new UserDirectoryImpl(dbs),
-    sessions: new SessionRegistryImpl(store, clock),
-    consumption: new Ledger(store, clock),
-    bandwidth: new TokenBuckets(clock),
+    clock,
+    log: silentLogger,
     configDir: '.',
-  };
+  });
 }
 
 export function request(clientIp: string, clock: Clock, proxyAuthorization?: string): RequestContext {

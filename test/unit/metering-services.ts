@@ -1,8 +1,6 @@
 /** The services the metering managers are built with, all real, over one store and a manual clock. */
 import type { Services } from '../../src/managers/types.js';
-import { Ledger } from '../../src/metering/ledger.js';
-import { TokenBuckets } from '../../src/metering/bandwidth.js';
-import { SessionRegistryImpl } from '../../src/sessions/registry.js';
+import { assembleServices } from '../../src/managers/services.js';
 import type { Store } from '../../src/store/types.js';
 import { UserDirectoryImpl } from '../../src/users/directory.js';
 import { sqlDBKind } from '../../src/users/sql-db.js';
@@ -18,14 +16,11 @@ export function servicesOver(store: Store, clock: Clock, users: Record<string, r
     store.putUser({ name, passwordHash: '$argon2id$unused' });
     store.setGroups(name, groups);
   }
-  return {
-    clock,
-    log: silentLogger,
+  return assembleServices({
     store,
     users: new UserDirectoryImpl([sqlDBKind.create({ name: 'users' }, store)]),
-    sessions: new SessionRegistryImpl(store, clock),
-    consumption: new Ledger(store, clock),
-    bandwidth: new TokenBuckets(clock),
+    clock,
+    log: silentLogger,
     configDir: '.',
-  };
+  });
 }

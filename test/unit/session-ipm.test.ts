@@ -100,11 +100,15 @@ describe('sessionIPM', () => {
     assert.equal((manager.test(request('10.0.0.8', clock)) as { match: boolean }).match, false);
   });
 
-  it('registers its limits: the session ends after the idle timeout', () => {
+  it('registers its limits once committed: the session ends after the idle timeout', () => {
     const manager = sessionIPM.create(
       { name: 'sessions', auth: 'map', idleTimeout: 30 * MIN, lifetime: 0 },
       svc,
     );
+    svc.sessions.open('sessions', 'map', '10.0.0.9', 'bo');
+    clock.advance(30 * MIN + 1);
+    assert.equal(svc.sessions.userAt('10.0.0.9', 'map'), 'bo', 'created, not committed: no limits yet');
+    manager.commit?.();
     svc.sessions.open('sessions', 'map', '10.0.0.7', 'ana');
     clock.advance(30 * MIN + 1);
     assert.deepEqual(manager.test(request('10.0.0.7', clock)), {

@@ -40,6 +40,7 @@ describe('SqliteStore', () => {
         tables.map((t) => t.name),
         [
           'consumption',
+          'daily_consumption',
           'file_versions',
           'group_quota_overrides',
           'login_failures',

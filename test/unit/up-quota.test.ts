@@ -51,6 +51,7 @@ function make(toml: string, services: Services): UploadQuotaManager {
   assert.ok(config !== undefined);
   const manager = upQuota.create(config, services);
   assert.ok(manager instanceof UploadQuotaManager);
+  manager.commit();
   return manager;
 }
 

@@ -2,11 +2,10 @@ import { dirname, join } from 'node:path';
 import { CONTROL_SOCKET_NAME } from '../../server/control-socket.js';
 import { CommandError } from '../command-error.js';
 import { loadConfig, type LoadedConfig } from '../../config/load.js';
-import { buildManagers, buildUserDirectory } from '../../config/build.js';
+import { buildUserDirectory } from '../../config/build.js';
+import { buildGeneration, closeGeneration, commitGeneration } from '../../config/generation.js';
+import { assembleServices } from '../../managers/services.js';
 import { SqliteStore } from '../../store/sqlite.js';
-import { SessionRegistryImpl } from '../../sessions/registry.js';
-import { Ledger } from '../../metering/ledger.js';
-import { TokenBuckets } from '../../metering/bandwidth.js';
 import type { Manager, Services } from '../../managers/types.js';
 import { systemClock } from '../../util/clock.js';
 import { silentLogger } from '../../util/logger.js';
@@ -15,31 +14,37 @@ import { silentLogger } from '../../util/logger.js';
 export interface AdminContext {
   readonly config: LoadedConfig;
   readonly services: Services;
-  readonly managers: Map<string, Manager>;
+  readonly managers: ReadonlyMap<string, Manager>;
   close(): void;
 }
 
 export function openAdminContext(configDir: string): AdminContext {
   const config = loadConfig(configDir);
   const store = SqliteStore.open(config.server.store.path);
-  const services: Services = {
-    clock: systemClock,
-    log: silentLogger,
+  const services = assembleServices({
     store,
     users: buildUserDirectory(config, store),
-    sessions: new SessionRegistryImpl(store, systemClock),
-    consumption: new Ledger(store, systemClock),
-    bandwidth: new TokenBuckets(systemClock),
+    clock: systemClock,
+    log: silentLogger,
     configDir: config.dir,
-  };
-  const managers = buildManagers(config, services);
+  });
+  let generation;
+  try {
+    generation = buildGeneration(config, services);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  commitGeneration(generation, services);
+  const { managers } = generation;
   return {
     config,
-    services,
+    services: { ...services, users: generation.users },
     managers,
     close() {
       services.sessions.flush();
       services.consumption.flush();
+      void closeGeneration(generation);
       store.close();
     },
   };
