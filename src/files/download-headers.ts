@@ -36,11 +36,15 @@ export function shownInline(contentType: string): boolean {
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** Content-Disposition with the file name, RFC 6266 / 8187 encoded (`filename*` when not ASCII). */
-export function dispositionHeader(contentType: string, name: string): string {
+/**
+ * Content-Disposition with the file name, RFC 6266 / 8187 encoded (`filename*` when not ASCII);
+ * `alwaysAttachment` saves even a type a browser would show.
+ */
+export function dispositionHeader(contentType: string, name: string, alwaysAttachment = false): string {
   // encodeURIComponent, which builds filename*, throws on half a surrogate pair.
   const wellFormed = name.replace(LONE_SURROGATE, '\uFFFD');
-  return contentDisposition(wellFormed, { type: shownInline(contentType) ? 'inline' : 'attachment' });
+  const inline = !alwaysAttachment && shownInline(contentType);
+  return contentDisposition(wellFormed, { type: inline ? 'inline' : 'attachment' });
 }
 
 /**

@@ -26,6 +26,8 @@ export interface DownloadFile {
   readonly etag: string;
   /** The file name for Content-Disposition, any Unicode. */
   readonly name: string;
+  /** Saved, never shown, whatever its type: an admin's copy of someone's file. */
+  readonly attachment?: boolean;
 }
 
 /** Wraps a body stream, e.g. to charge a download quota per chunk; ending early cuts the answer. */
@@ -83,7 +85,7 @@ export async function sendDownload(
   const validators: Validators = { etag, modified: file.modified };
   const contentType = servedContentType(file.contentType);
   // Worked out before the file is opened, so nothing can throw while a descriptor is unowned.
-  const disposition = dispositionHeader(contentType, file.name);
+  const disposition = dispositionHeader(contentType, file.name, file.attachment === true);
   // Safe on its own even if the caller set none of these (or set weaker ones).
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.set('Content-Security-Policy', contentSecurityPolicy(contentType));

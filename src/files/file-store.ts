@@ -46,6 +46,18 @@ export class FileStore {
   }
 
   /**
+   * A kept version of `path` (the current one when `version` is undefined) and the blob holding
+   * its bytes: an older version has no name of its own on disk, only its blob.
+   */
+  storedVersion(path: string, version?: number): { record: FileRecord; blob: string } | undefined {
+    const record =
+      version === undefined
+        ? this.records.current(path)
+        : this.records.versions(path).find((v) => v.version === version);
+    return record === undefined ? undefined : { record, blob: this.blobOf(record.sha256) };
+  }
+
+  /**
    * Makes `upload` visible at `facts.path` unless that name exists (in the catalog or on disk): a
    * signed slot is written at most once. Consumes the temporary file either way. `charge` runs
    * last inside the catalog transaction (the quota's charge: stored and charged, or neither).

@@ -13,6 +13,7 @@ import type { FileRouteDeps } from './route-deps.js';
 import { resolveStoredPath, type StoredPath } from './safe-path.js';
 import { FileStore } from './file-store.js';
 import { OWN_FOLDER } from './put-route.js';
+import { versionQuery } from './version-query.js';
 import type { FileRecord } from '../store/file-records.js';
 
 /**
@@ -67,11 +68,9 @@ async function chooseVersion(
   deps: FileRouteDeps,
   path: StoredPath,
 ): Promise<{ disk: string; record: FileRecord | undefined } | { status: number; message: string }> {
-  const asked = ctx.query['version'];
-  if (asked === undefined) return { disk: path.file, record: deps.records.current(path.signed) };
-  if (typeof asked !== 'string' || !/^[1-9]\d{0,9}$/u.test(asked)) {
-    return { status: 400, message: 'version must be one positive whole number' };
-  }
+  const asked = versionQuery(ctx.query['version']);
+  if (!asked.ok) return { status: 400, message: asked.reason };
+  if (asked.version === undefined) return { disk: path.file, record: deps.records.current(path.signed) };
   const first = path.segments[0] as string;
   const caller = await deps.loggedInUser(ctx);
   if (!caller.ok) return caller;
@@ -81,9 +80,9 @@ async function chooseVersion(
       message: `older versions are for their owner: ${caller.user} may read only ${OWN_FOLDER}${caller.user}/`,
     };
   }
-  const record = deps.records.versions(path.signed).find((v) => v.version === Number(asked));
-  if (record === undefined) return { status: 404, message: `no version ${asked} of this file is kept` };
-  return { disk: new FileStore(files.storeDir, deps.records).blobOf(record.sha256), record };
+  const kept = new FileStore(files.storeDir, deps.records).storedVersion(path.signed, asked.version);
+  if (kept === undefined) return { status: 404, message: `no version ${asked.version} of this file is kept` };
+  return { disk: kept.blob, record: kept.record };
 }
 
 /** The file's size and time when it is a regular file (not a folder, not a link). */

@@ -260,6 +260,7 @@ describe('admin API: stored files without [files]', () => {
       for (const [path, method] of [
         ['/api/admin/files', 'GET'],
         [`/api/admin/files/versions${query('a/b.txt')}`, 'GET'],
+        [`/api/admin/files/download${query('a/b.txt')}`, 'GET'],
         [`/api/admin/files${query('a/b.txt')}`, 'DELETE'],
       ] as const) {
         const answer = await api.call(path, { method, token: admin, from: ADMIN });

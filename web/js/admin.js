@@ -1,6 +1,6 @@
-// The admin page: checks the caller is an admin, then starts its sections (sessions, quota reset,
-// users and groups). Each section reports its own errors; being logged out or not (or no longer)
-// allowed is reported once, for the whole page.
+// The admin page: checks the caller is an admin, then starts its sections (sessions, usage, group
+// quotas, connections, stored files, quota reset, users and groups). Each section reports its own
+// errors; being logged out or not (or no longer) allowed is reported once, for the whole page.
 import { api, ApiError, isLoggedOut, loginPath } from './api.js';
 import { byId, el, say, sentence } from './dom.js';
 import { wireLogout } from './logout.js';
@@ -11,6 +11,7 @@ import { startUsage } from './admin-usage.js';
 import { startGroupQuotas } from './admin-group-quotas.js';
 import { startConnections } from './admin-connections.js';
 import { startHistory } from './admin-history.js';
+import { startFiles } from './admin-files.js';
 
 const message = byId('message');
 const sections = byId('admin');
@@ -77,5 +78,6 @@ if (await checkAdmin()) {
     usage.loaded,
     startGroupQuotas(fail, usage.reload),
     startConnections(fail),
+    startFiles(fail),
   ]);
 }

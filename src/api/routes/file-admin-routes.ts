@@ -9,13 +9,16 @@ import {
   resolveAdminName,
   versionView,
 } from '../../files/file-admin.js';
+import { sendDownload } from '../../files/download-response.js';
 import { FileStore } from '../../files/file-store.js';
+import { versionQuery } from '../../files/version-query.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
 import { requireAdmin } from '../guards.js';
 
 /**
- * The file server's stored files, for admins. Names travel in the query string (`?path=`): they
+ * The file server's stored files, for admins: list, show versions, download any kept version,
+ * delete. Names travel in the query string (`?path=`): they
  * hold "/" and any Unicode, which a route parameter would need re-encoded.
  */
 export function fileAdminRoutes(router: Router, deps: ApiDeps): void {
@@ -36,6 +39,44 @@ export function fileAdminRoutes(router: Router, deps: ApiDeps): void {
     const versions = deps.services.store.files.versions(path);
     if (versions.length === 0) throw notFound(`no stored file "${path}"`);
     ctx.body = { path, url: publicUrl(files.prefix, path), versions: versions.map(versionView) };
+  });
+
+  router.get('/api/admin/files/download', async (ctx) => {
+    const admin = await requireAdmin(ctx, deps);
+    const files = fileServer(deps);
+    const path = checkedName(ctx, files);
+    const asked = versionQuery(ctx.query['version']);
+    if (!asked.ok) throw badRequest(asked.reason);
+    const kept = new FileStore(files.storeDir, deps.services.store.files).storedVersion(path, asked.version);
+    if (kept === undefined) {
+      throw notFound(
+        asked.version === undefined
+          ? `no stored file "${path}"`
+          : `no version ${asked.version} of "${path}" is kept`,
+      );
+    }
+    const { record, blob } = kept;
+    // No meter: this is the admin's tool, so the bytes are charged to nobody's quota.
+    const outcome = await sendDownload(ctx, {
+      path: blob,
+      size: record.size,
+      modified: new Date(record.uploadedAt),
+      contentType: record.contentType,
+      etag: `"${record.sha256}"`,
+      name: path.slice(path.lastIndexOf('/') + 1),
+      attachment: true,
+    });
+    // sendDownload answers these in plain text for the public route; the API answers in JSON.
+    if (outcome === 'missing') throw notFound(`the content of "${path}" is gone from the disk`);
+    if (outcome === 'size-mismatch') throw new Error(`the blob of "${path}" does not match its record`);
+    if (outcome === 'sent') {
+      deps.services.log.info('file downloaded by an admin', {
+        kind: 'files',
+        path,
+        version: record.version,
+        admin: admin.claims.user,
+      });
+    }
   });
 
   router.delete('/api/admin/files', async (ctx) => {
