@@ -18,6 +18,7 @@ import { discoverRoutes } from './routes/discover-routes.js';
 import { fileAdminRoutes } from './routes/file-admin-routes.js';
 import { loginRoutes } from './routes/login-routes.js';
 import { pacRoute } from './routes/pac-route.js';
+import { metricsRoute } from './routes/metrics-route.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { statusRoutes } from './routes/status-routes.js';
 import { userRoutes } from './routes/user-routes.js';
@@ -49,6 +50,16 @@ const PAGES = new Set(['/login', '/status', '/admin']);
  * `api` rule first), the PAC file, and clean paths for the pages the static handler serves.
  */
 export function mountApi(app: Koa, deps: ApiDeps, log: Logger): void {
+  const { metrics } = deps;
+  if (metrics !== undefined) {
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } finally {
+        metrics.apiResponse(ctx.status);
+      }
+    });
+  }
   app.use(fileRoutes(fileRouteDeps(deps, log)));
   app.use(async (ctx, next) => {
     // The pages load only their own scripts and styles; nothing may frame them.
@@ -93,7 +104,8 @@ export function mountApi(app: Koa, deps: ApiDeps, log: Logger): void {
     await apiChain(ctx as Parameters<typeof apiChain>[0], endOfApi);
   });
 
-  const pac = new Router();
-  pacRoute(pac, deps);
-  app.use(pac.routes());
+  const plain = new Router();
+  pacRoute(plain, deps);
+  metricsRoute(plain, deps);
+  app.use(plain.routes());
 }

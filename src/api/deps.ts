@@ -1,4 +1,5 @@
 import type { LiveFlows } from '../proxy/live-flows.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/load.js';
 import type { Manager, Services } from '../managers/types.js';
@@ -28,4 +29,6 @@ export interface ApiDeps {
   readonly refusals?: RefusalLog;
   /** The proxy's flows in flight; absent where no proxy runs. */
   readonly flows?: LiveFlows;
+  /** The gateway's Prometheus metrics; absent in tests that build the API alone. */
+  readonly metrics?: GatewayMetrics;
 }

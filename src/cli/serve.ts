@@ -21,6 +21,8 @@ export async function serve(configDir: string): Promise<number> {
     }
     throw err;
   }
+  // PMPROXY_LOG_LEVEL, when set, wins over [log] level: it is how one debugs a single run.
+  if (process.env['PMPROXY_LOG_LEVEL'] === undefined) log.setLevel(gateway.config.server.log.level);
   const proxy = gateway.proxyAddress;
   // Handlers go in before the listeners are announced: whoever reads that line may signal at once.
   const stopped = new Promise<number>((resolve) => {
@@ -41,6 +43,8 @@ export async function serve(configDir: string): Promise<number> {
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    // logrotate's postrotate sends USR1: the access log file is opened again at its path.
+    process.on('SIGUSR1', () => gateway.reopenLogs());
     process.on('SIGHUP', () => {
       void gateway.reload().then((r) => {
         process.stdout.write(

@@ -16,7 +16,9 @@ import { closest } from './closest.js';
  *   closed when there is none, since storing files is a new surface with a cost.
  * - download: anyone holding a file's link may fetch it (links are unguessable).
  * - backup: closed; backups contain password hashes and consumption.
- * - metrics: closed; metrics reveal user names and consumption.
+ * - metrics: loopback only (Prometheus on the gateway's host); the code applies it, as the rule
+ *   language has no word for "this host". Metrics carry no user, host or address, but the traffic
+ *   per group is still the operator's to see.
  */
 export const DEFAULT_POLICY = {
   api: 'true',
@@ -47,6 +49,8 @@ export interface ManagerEntry {
 export interface ManagersConfig {
   /** Rule name → text: "proxy", then every key of DEFAULT_POLICY (configured or default). */
   readonly rules: ReadonlyMap<string, string>;
+  /** The `[policy]` rules managers.toml gives; the others have their default. */
+  readonly policyGiven: ReadonlySet<string>;
   readonly admins: string[];
   /** ms a login token stays valid; undefined: the API's default. */
   readonly jwtExpiration?: number;
@@ -73,6 +77,10 @@ export function parseManagersConfig(
   const jwtExpiration = top.duration('jwtExpiration', { positive: true });
   top.ignore('syslogAddr', 'is ignored: pmproxy logs to stderr (journald under systemd)');
   const policy = readPolicy(top);
+  const backupRule = policy.get('backup')?.path;
+  if (backupRule !== undefined) {
+    top.issues.warn(`policy.backup`, 'guards nothing yet: pmproxy has no backups to reach (see the README)');
+  }
   if (top.raw('adDB') !== undefined)
     top.issues.add('adDB', 'adDB (LDAP) is not supported yet; use [mapDB] or [sqlDB]');
 
@@ -168,7 +176,10 @@ export function parseManagersConfig(
   }
 
   const managers = parsed.filter(({ unique }) => unique).map(({ entry }) => entry);
-  const config = { rules, admins, userDBs, managers };
+  const policyGiven = new Set(
+    [...policy].filter(([, rule]) => rule.path !== undefined).map(([name]) => name),
+  );
+  const config = { rules, policyGiven, admins, userDBs, managers };
   return jwtExpiration === undefined ? config : { ...config, jwtExpiration };
 }
 

@@ -1,3 +1,5 @@
+import { readLog } from './log-config.js';
+import { readMetrics } from './metrics-config.js';
 import { existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -49,8 +51,11 @@ export function parseServerConfig(values: TomlTable, dir: string, issues: Issues
   // No [files] table, no file server: storing files is a surface an admin opens on purpose.
   const filesTable = top.table('files');
   const files = filesTable === undefined ? undefined : readFiles(filesTable, dir);
+  const log = readLog(top.table('log') ?? empty('log', issues), dir);
+  const metrics = readMetrics(top.table('metrics') ?? empty('metrics', issues));
   top.done();
-  return files === undefined ? { api, proxy, store } : { api, proxy, store, files };
+  const settings = { api, proxy, store, log, metrics };
+  return files === undefined ? settings : { ...settings, files };
 }
 
 function empty(path: string, issues: Issues): TableReader {

@@ -1,3 +1,5 @@
+import type { LogSettings } from './log-config.js';
+import type { MetricsSettings } from './metrics-config.js';
 import type { FileSettings } from './files-config.js';
 
 /** The validated configuration, as the rest of the program sees it. All durations in ms. */
@@ -76,6 +78,10 @@ export interface ServerConfig {
   readonly proxy: ProxySettings;
   readonly api: ApiSettings;
   readonly store: StoreSettings;
+  /** `[log]`: the access log's format and file, the event log's level. */
+  readonly log: LogSettings;
+  /** `[metrics]`: a listener of its own for /metrics. */
+  readonly metrics: MetricsSettings;
   /** `[files]`; undefined when server.toml has no such table (no file server). */
   readonly files?: FileSettings;
 }

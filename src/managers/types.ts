@@ -18,7 +18,7 @@ export interface Target {
   readonly method: string;
 }
 
-export type Surface = 'proxy' | 'discover' | 'api' | 'admin' | 'upload' | 'download';
+export type Surface = 'proxy' | 'discover' | 'api' | 'admin' | 'upload' | 'download' | 'metrics';
 
 /** One request as the policy sees it. Built once per request by the surface. */
 export interface RequestContext {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../util/logger.js';
 import type { ConsumptionLedger } from './types.js';
 
@@ -12,12 +13,20 @@ import type { ConsumptionLedger } from './types.js';
 export class ConsumptionWriter {
   #timer: NodeJS.Timeout | undefined;
   #failing = false;
+  #lastWritten: number | undefined;
 
   constructor(
     private readonly ledger: ConsumptionLedger,
     private readonly intervalMs: number,
     private readonly log: Logger,
+    /** Told how long each write took and whether it worked (the metrics). */
+    private readonly onWrite: (seconds: number, ok: boolean) => void = () => undefined,
   ) {}
+
+  /** performance.now() of the last write that worked; undefined before the first. */
+  get lastWritten(): number | undefined {
+    return this.#lastWritten;
+  }
 
   start(): void {
     this.#timer ??= setInterval(() => this.write(), this.intervalMs);
@@ -30,13 +39,17 @@ export class ConsumptionWriter {
   }
 
   write(): void {
+    const started = performance.now();
     try {
       this.ledger.writePending();
       if (this.#failing) this.log.warn('writing consumption works again', { kind: 'store' });
       this.#failing = false;
+      this.#lastWritten = performance.now();
+      this.onWrite((this.#lastWritten - started) / 1000, true);
     } catch (err) {
       if (!this.#failing) this.log.error('writing consumption failed; will retry', { err: String(err) });
       this.#failing = true;
+      this.onWrite((performance.now() - started) / 1000, false);
     }
   }
 }

@@ -27,8 +27,9 @@ export async function handleConnect(
   head: Buffer,
 ): Promise<void> {
   client.on('error', noop);
-  const entry = new AccessEntry(rt.log, 'CONNECT');
+  const entry = new AccessEntry(rt.access, 'CONNECT');
   entry.client = normalizeClientIp(client.remoteAddress);
+  entry.requested(req);
   const refuse = (answer: ProxyAnswer): void => {
     entry.status = answer.status;
     writeRawAnswer(client, answer);
@@ -68,6 +69,7 @@ export async function handleConnect(
     return;
   }
   if (!rt.settings.connectPorts.includes(target.port)) {
+    entry.result = 'port-refused';
     noteRefusal(
       rt,
       entry.client,
@@ -93,8 +95,7 @@ export async function handleConnect(
     refuse(errorAnswer(500, 'Internal Server Error', 'the access rule could not be evaluated', format(back)));
     return;
   }
-  entry.result = decision.result;
-  entry.user = decision.user;
+  entry.judged(decision);
   if (client.destroyed) {
     entry.end = 'client-closed';
     entry.write();

@@ -30,8 +30,10 @@ export async function handleForward(
 ): Promise<void> {
   req.on('error', noop);
   res.on('error', noop);
-  const entry = new AccessEntry(rt.log, req.method ?? '');
+  const entry = new AccessEntry(rt.access, req.method ?? '');
   entry.client = normalizeClientIp(req.socket.remoteAddress);
+  entry.requested(req);
+  entry.url = req.url ?? '';
   res.once('close', () => {
     if (!res.writableFinished) entry.end ??= 'client-closed';
     entry.write();
@@ -94,8 +96,7 @@ export async function handleForward(
     answer(500, 'the access rule could not be evaluated');
     return;
   }
-  entry.result = decision.result;
-  entry.user = decision.user;
+  entry.judged(decision);
   if (res.destroyed || req.socket.destroyed) {
     entry.end = 'client-closed';
     return;

@@ -13,9 +13,13 @@ export interface ResponseRelay {
   readonly headBytes: number;
 }
 
+function headerValue(raw: RawHeaders, lowerName: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === lowerName) return raw[i + 1];
+  return undefined;
+}
+
 function hasHeader(raw: RawHeaders, lowerName: string): boolean {
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === lowerName) return true;
-  return false;
+  return headerValue(raw, lowerName) !== undefined;
 }
 
 /**
@@ -65,6 +69,7 @@ export function relayResponse(
     return undefined;
   }
   entry.status = status;
+  entry.contentType = headerValue(rawHeaders, 'content-type')?.split(';')[0]?.trim();
   const flow = new MeteredFlow({
     source: origin,
     sink: res,

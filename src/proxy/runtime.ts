@@ -10,6 +10,7 @@ import type { Sleep } from './metered-flow.js';
 import type { OwnListener } from './own-listeners.js';
 import type { AgentPool } from './upstream-agents.js';
 import type { RefusalLog } from './refusal-log.js';
+import type { AccessSink } from './access-record.js';
 
 /** What the request and tunnel handlers share with the server that runs them. */
 export interface ProxyRuntime {
@@ -19,6 +20,8 @@ export interface ProxyRuntime {
   readonly settings: ProxySettings;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Where finished requests and tunnels go: the access log and the metrics. */
+  readonly access: AccessSink;
   readonly apiUrl: string | undefined;
   readonly agents: AgentPool;
   /** Which addresses the proxy may dial. */

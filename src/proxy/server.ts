@@ -1,3 +1,5 @@
+import { AccessEntry, accessToLogger } from './access-log.js';
+import type { AccessSink } from './access-record.js';
 import { LiveFlows } from './live-flows.js';
 import http from 'node:http';
 import { FLOW_HIGH_WATER_MARK } from './flow-buffer.js';
@@ -38,6 +40,8 @@ export interface ProxyServerOptions {
   readonly ownListeners?: () => readonly OwnListener[];
   readonly clock: Clock;
   readonly log: Logger;
+  /** Where finished requests and tunnels go; default: JSON lines in `log`. */
+  readonly access?: AccessSink;
   /** Base URL of the API, for the "log in" link on deny pages. */
   readonly apiUrl?: string;
   /** How pacing waits; tests inject one they control. Default: a timer. */
@@ -135,6 +139,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     },
     clock: options.clock,
     log,
+    access: options.access ?? accessToLogger(log),
     apiUrl: options.apiUrl,
     agents: new AgentPool({
       maxAgents: options.maxAgents ?? 1024,
@@ -218,15 +223,12 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       return;
     }
     const status = parseErrorStatus(code);
-    log.info('access', {
-      kind: 'access',
-      client: normalizeClientIp(net.remoteAddress),
-      user: '-',
-      method: '-',
-      status,
-      error: code,
-      result: 'rejected',
-    });
+    const entry = new AccessEntry(rt.access, '-');
+    entry.client = normalizeClientIp(net.remoteAddress);
+    entry.status = status;
+    entry.error = code;
+    entry.result = 'rejected';
+    entry.write();
     const text = PARSE_ERROR_TEXT[status] ?? 'the request is malformed';
     writeRawAnswer(
       net,

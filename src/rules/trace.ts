@@ -15,6 +15,14 @@ export function describeTrace(trace: readonly TraceEntry[]): string {
     .join(', ');
 }
 
+/**
+ * The manager a denial is put down to, for logs and metrics: a used-up quota first (what the person
+ * can do something about), else the first that said no.
+ */
+export function decidingManager(trace: readonly TraceEntry[]): string | undefined {
+  return (trace.find((e) => e.quotaExhausted === true) ?? trace.find((e) => e.match === false))?.name;
+}
+
 /** The reached managers that said no, which a deny page names. */
 export function refusals(trace: readonly TraceEntry[]): TraceEntry[] {
   return trace.filter((entry) => entry.match === false);

@@ -1,3 +1,8 @@
+import { performance } from 'node:perf_hooks';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { registerLiveGauges, type LiveState } from '../metrics/live-gauges.js';
+import { groupQuotaFigures } from '../metrics/group-quota-figures.js';
+import { AccessLogWriter } from '../proxy/access-log-writer.js';
 import { LiveFlows } from '../proxy/live-flows.js';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
@@ -54,6 +59,9 @@ export class Gateway {
   #ownListeners: readonly OwnListener[] = [];
   /** Where `pmproxy quota show` and the like get live figures. */
   #control: ControlSocket | undefined;
+  /** The Prometheus metrics of this gateway (GET /metrics). */
+  metrics: GatewayMetrics | undefined;
+  #accessLog: AccessLogWriter | undefined;
   /** The users `[sqlDB.seed]` put in the store at this start (the first one only). */
   seeded: readonly SeededUsers[] = [];
 
@@ -96,6 +104,8 @@ export class Gateway {
       throw err;
     }
     const flows = new LiveFlows();
+    const metrics = new GatewayMetrics();
+    const accessLog = new AccessLogWriter(config.server.log.access, config.server.log.accessFile);
     // The API is mounted before the Gateway object exists; it reads the live generation through this.
     const started: { gateway?: Gateway } = {};
     const refusals = new RefusalLog();
@@ -110,6 +120,7 @@ export class Gateway {
       policy: () => started.gateway?.policy ?? generation.policy,
       proxyAddress: () => started.gateway?.proxyAddress,
       flows,
+      metrics,
     };
     let web: WebServer;
     try {
@@ -119,10 +130,15 @@ export class Gateway {
         configure: (app) => mountApi(app, api, log),
       });
     } catch (err) {
+      await accessLog.close();
       store.close();
       throw err;
     }
     const proxy = createProxyServer({
+      access: (record) => {
+        accessLog.write(record);
+        metrics.access(record);
+      },
       policy: { decide: (rule, ctx) => running.#generation.policy.decide(rule, ctx) },
       // The live settings, so that a reload applies connectPorts and allowInternal.
       settings: () => started.gateway?.config.server.proxy ?? config.server.proxy,
@@ -134,10 +150,13 @@ export class Gateway {
       flows,
     });
     const running: Gateway = new Gateway(services, generation, proxy, web, log);
+    running.metrics = metrics;
+    running.#accessLog = accessLog;
     try {
       await proxy.listen(config.server.proxy.addr);
     } catch (err) {
       await web.close();
+      await accessLog.close();
       store.close();
       throw err;
     }
@@ -161,7 +180,9 @@ export class Gateway {
       services.consumption,
       config.server.store.consumptionInterval,
       log,
+      (seconds, ok) => metrics.storeWrite(seconds, ok),
     );
+    registerLiveGauges(metrics.registry, running.#liveState());
     running.#consumptionWriter.start();
     running.#control = await startControlSocket(
       join(dirname(config.server.store.path), CONTROL_SOCKET_NAME),
@@ -173,6 +194,31 @@ export class Gateway {
       log,
     );
     return running;
+  }
+
+  /** What the metrics' gauges read at scrape time. */
+  #liveState(): LiveState {
+    return {
+      connections: () =>
+        new Map([
+          ['proxy', this.proxy.stats().connections],
+          ['api', this.web.connections.open()],
+          ...(this.#plainFiles === undefined
+            ? []
+            : [['files', this.#plainFiles.connections.open()] as const]),
+        ]),
+      tunnels: () => this.proxy.stats().tunnels,
+      groupQuotas: () => groupQuotaFigures(this.managers, this.users),
+      storeAge: () => {
+        const at = this.#consumptionWriter?.lastWritten;
+        return at === undefined ? undefined : (performance.now() - at) / 1000;
+      },
+    };
+  }
+
+  /** Opens the access log file again (SIGUSR1, after logrotate moved it). */
+  reopenLogs(): void {
+    this.#accessLog?.reopen();
   }
 
   get config(): LoadedConfig {
@@ -226,6 +272,7 @@ export class Gateway {
     } catch (err) {
       const messages = String(err instanceof Error ? err.message : err).split('\n');
       for (const m of messages) this.log.error(`reload refused: ${m}`, { kind: 'config' });
+      this.metrics?.reload(false);
       return { ok: false, messages };
     }
     let next: Generation;
@@ -234,6 +281,7 @@ export class Gateway {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.log.error(`reload refused: ${message}`, { kind: 'config' });
+      this.metrics?.reload(false);
       return { ok: false, messages: [message] };
     }
     const old = this.#generation;
@@ -246,6 +294,7 @@ export class Gateway {
     }
     for (const m of messages) this.log.warn(m, { kind: 'config' });
     await closeGeneration(old);
+    this.metrics?.reload(true);
     this.log.info('configuration reloaded', { rules: [...config.rules.keys()] });
     return { ok: true, messages };
   }
@@ -260,6 +309,7 @@ export class Gateway {
       await Promise.all([this.proxy.close(graceMs), this.web.close(), this.#plainFiles?.close()]);
       this.persist();
       await closeGeneration(this.#generation);
+      await this.#accessLog?.close();
       this.services.store.close();
     })();
     return this.#stopping;

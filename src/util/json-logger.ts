@@ -24,9 +24,11 @@ function levelOf(name: string): number {
  * writing and writes what is still gathered when the process exits; the lines are built by
  * `jsonLine`, because pino's general formatting cost more per request than the proxying did.
  */
-export function createJsonLogger(level = process.env['PMPROXY_LOG_LEVEL'] ?? 'info'): Logger {
+export function createJsonLogger(
+  level = process.env['PMPROXY_LOG_LEVEL'] ?? 'info',
+): Logger & { setLevel(level: string): void } {
   const destination = pino.destination({ fd: 2, sync: false, minLength: BATCH_BYTES, maxWrite: MAX_WRITE });
-  const threshold = levelOf(level);
+  let threshold = levelOf(level);
   let flushTimer: NodeJS.Timeout | undefined;
   const flushNow = (): void => {
     if (flushTimer !== undefined) clearTimeout(flushTimer);
@@ -46,6 +48,9 @@ export function createJsonLogger(level = process.env['PMPROXY_LOG_LEVEL'] ?? 'in
     return true;
   };
   return {
+    setLevel: (name) => {
+      threshold = levelOf(name);
+    },
     info: (msg, fields) => {
       if (write('info', msg, fields)) flushSoon();
     },
