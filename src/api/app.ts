@@ -39,6 +39,7 @@ export function fileRouteDeps(deps: ApiDeps, log: Logger): FileRouteDeps {
       }
     },
     log,
+    ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
   };
 }
 

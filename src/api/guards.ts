@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { refusals } from '../rules/trace.js';
+import { decidingManager, refusals } from '../rules/trace.js';
 import type { Surface } from '../managers/types.js';
 import { ruleContext } from '../managers/rule-context.js';
 import { authenticate, callerIp, type Caller } from './caller.js';
@@ -19,6 +19,7 @@ export async function requireRule(
   const surface: Surface = rule;
   const context = ruleContext(surface, caller?.ip ?? callerIp(ctx), deps.services.clock.now());
   const decision = await deps.policy().decide(rule, context);
+  deps.metrics?.decision(rule, decision.allow, decidingManager(decision.trace));
   if (decision.allow) return;
   const managers = refusals(decision.trace).map((t) => ({ name: t.name, type: t.kind, reason: t.reason }));
   throw new ApiError(403, 'forbidden', `the ${rule} rule does not allow this (${decision.result})`, {

@@ -118,6 +118,7 @@ async function verifyLogin(
   const db = deps.users().get(manager.config.auth);
   if (db === undefined) throw new Error(`user database "${manager.config.auth}" is missing`);
   const outcome = await checkPassword(deps.passwords, db, { user, pass, ip, surface: 'api' });
+  deps.metrics?.login(outcome.kind === 'right');
   switch (outcome.kind) {
     case 'right':
       return;

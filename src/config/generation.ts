@@ -3,7 +3,7 @@ import { compileRule, type CompiledRule } from '../rules/compile.js';
 import { RulePolicy } from '../rules/policy.js';
 import type { UserDirectory } from '../users/types.js';
 import { buildManagers, buildUserDirectory } from './build.js';
-import type { LoadedConfig } from './load.js';
+import { loadConfig, type LoadedConfig } from './load.js';
 
 /** Everything a loaded configuration turns into that a reload replaces. */
 export interface Generation {
@@ -50,5 +50,29 @@ export async function closeGeneration(generation: Pick<Generation, 'managers'>):
     } catch {
       // Closing goes on: one manager's failure must not keep the others' timers alive.
     }
+  }
+}
+
+/**
+ * Reads the configuration in `dir` and builds its generation, touching nothing shared: what a
+ * reload (and check-config) does before anything is committed. A refusal carries the messages an
+ * admin reads, one per problem.
+ */
+export function loadGeneration(
+  dir: string,
+  services: Services,
+):
+  | { readonly ok: true; readonly generation: Generation }
+  | { readonly ok: false; readonly messages: string[] } {
+  let config: LoadedConfig;
+  try {
+    config = loadConfig(dir);
+  } catch (err) {
+    return { ok: false, messages: String(err instanceof Error ? err.message : err).split('\n') };
+  }
+  try {
+    return { ok: true, generation: buildGeneration(config, services) };
+  } catch (err) {
+    return { ok: false, messages: [err instanceof Error ? err.message : String(err)] };
   }
 }

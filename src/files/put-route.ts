@@ -103,6 +103,7 @@ async function receiveAndStore(ctx: Koa.Context, plan: UploadPlan, reservation: 
   const { upload } = received;
 
   const scan = await scanUpload(upload.temp, files);
+  if (scan.verdict !== undefined) deps.metrics?.scan(scan.verdict);
   const log = { kind: 'files', path: path.signed, size, client: rctx.clientIp };
   if (!scan.accept) {
     await discard(upload.temp);

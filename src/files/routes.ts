@@ -31,6 +31,10 @@ export function fileRoutes(deps: FileRouteDeps): Koa.Middleware {
     switch (ctx.method) {
       case 'PUT':
         await putFile(ctx, files, deps);
+        deps.metrics?.upload(
+          ctx.status,
+          ctx.status === 201 || ctx.status === 204 ? uploadSize(ctx) : undefined,
+        );
         return;
       case 'OPTIONS':
         ctx.set('Allow', FILE_METHODS);
@@ -39,10 +43,17 @@ export function fileRoutes(deps: FileRouteDeps): Koa.Middleware {
       case 'GET':
       case 'HEAD':
         await getFile(ctx, files, deps);
+        if (ctx.method === 'GET') deps.metrics?.download(ctx.status, ctx.response.length ?? 0);
         return;
       default:
         ctx.set('Allow', FILE_METHODS);
         answer(ctx, 405, `${ctx.method} is not allowed here`);
     }
   };
+}
+
+/** The size a stored upload announced (and was checked against). */
+function uploadSize(ctx: Koa.Context): number | undefined {
+  const size = Number(ctx.get('content-length'));
+  return Number.isSafeInteger(size) ? size : undefined;
 }

@@ -1,11 +1,13 @@
 import { createReadStream } from 'node:fs';
 import type { FileSettings } from '../config/files-config.js';
 import { ClamdClient } from './clamd.js';
+import type { ScanResult } from './scan-result.js';
 
-/** What scanning decided about a received upload. */
-export type ScanOutcome =
+/** What scanning decided about a received upload, and clamd's verdict (none without `[files] clamd`). */
+export type ScanOutcome = { readonly verdict?: ScanResult['verdict'] } & (
   | { readonly accept: true; readonly unscanned?: string }
-  | { readonly accept: false; readonly status: number; readonly message: string; readonly logged: string };
+  | { readonly accept: false; readonly status: number; readonly message: string; readonly logged: string }
+);
 
 /**
  * The status for an infected upload. 422: the request was well formed and signed, but its content
@@ -22,6 +24,10 @@ export const INFECTED_STATUS = 422;
 export async function scanUpload(temp: string, files: FileSettings): Promise<ScanOutcome> {
   if (files.clamd === undefined) return { accept: true };
   const result = await new ClamdClient(files.clamd).scan(createReadStream(temp));
+  return { ...decide(result, files), verdict: result.verdict };
+}
+
+function decide(result: ScanResult, files: FileSettings): ScanOutcome {
   switch (result.verdict) {
     case 'clean':
       return { accept: true };

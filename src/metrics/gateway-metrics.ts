@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AccessRecord } from '../proxy/access-record.js';
+import type { ScanResult } from '../files/scan-result.js';
 
 const DEFAULT_GAUGES_NAMED_LIKE_COUNTERS = [
   'nodejs_active_handles_total',
@@ -122,7 +123,7 @@ export class GatewayMetrics {
     });
     this.#scans = new Counter({
       name: 'pmproxy_file_scans_total',
-      help: 'Virus scans of uploads, by result (clean, infected, error)',
+      help: 'Virus scans of uploads, by verdict (clean, infected, unreachable, error)',
       labelNames: ['result'],
       registers,
     });
@@ -176,7 +177,7 @@ export class GatewayMetrics {
     if (bytes > 0) this.#downloadBytes.inc(bytes);
   }
 
-  scan(result: 'clean' | 'infected' | 'error'): void {
+  scan(result: ScanResult['verdict']): void {
     this.#scans.inc({ result });
   }
 }

@@ -1,13 +1,20 @@
-import { performance } from 'node:perf_hooks';
-import { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import { registerLiveGauges, type LiveState } from '../metrics/live-gauges.js';
-import { groupQuotaFigures } from '../metrics/group-quota-figures.js';
-import { AccessLogWriter } from '../proxy/access-log-writer.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { LiveState } from '../metrics/live-gauges.js';
+import { Observability } from './observability.js';
+import type { MetricsAccessDeps } from '../metrics/metrics-access.js';
+import { liveState } from './live-state.js';
 import { LiveFlows } from '../proxy/live-flows.js';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { buildUserDirectory } from '../config/build.js';
-import { buildGeneration, closeGeneration, commitGeneration, type Generation } from '../config/generation.js';
+import {
+  buildGeneration,
+  closeGeneration,
+  commitGeneration,
+  loadGeneration,
+  type Generation,
+} from '../config/generation.js';
+import { ownListeners } from './own-listener-list.js';
 import { SqliteStore } from '../store/sqlite.js';
 import { ConsumptionWriter } from '../metering/consumption-writer.js';
 import type { RulePolicy } from '../rules/policy.js';
@@ -39,6 +46,11 @@ export interface GatewayOptions {
   readonly configDir: string;
   readonly log: Logger;
   readonly clock?: Clock;
+  /**
+   * Where the access log goes without `[log] accessFile`: stdout (the default), or nowhere (tests
+   * and benchmarks running the gateway in their own process, whose stdout is their report).
+   */
+  readonly accessToStdout?: boolean;
 }
 
 /**
@@ -59,9 +71,6 @@ export class Gateway {
   #ownListeners: readonly OwnListener[] = [];
   /** Where `pmproxy quota show` and the like get live figures. */
   #control: ControlSocket | undefined;
-  /** The Prometheus metrics of this gateway (GET /metrics). */
-  metrics: GatewayMetrics | undefined;
-  #accessLog: AccessLogWriter | undefined;
   /** The users `[sqlDB.seed]` put in the store at this start (the first one only). */
   seeded: readonly SeededUsers[] = [];
 
@@ -71,6 +80,8 @@ export class Gateway {
     readonly proxy: ProxyServer,
     readonly web: WebServer,
     readonly log: Logger,
+    /** The access log, the metrics (GET /metrics) and `[metrics.server]`. */
+    readonly observed: Observability,
   ) {
     this.#generation = generation;
   }
@@ -104,8 +115,7 @@ export class Gateway {
       throw err;
     }
     const flows = new LiveFlows();
-    const metrics = new GatewayMetrics();
-    const accessLog = new AccessLogWriter(config.server.log.access, config.server.log.accessFile);
+    const observed = new Observability(config.server.log, options.accessToStdout !== false);
     // The API is mounted before the Gateway object exists; it reads the live generation through this.
     const started: { gateway?: Gateway } = {};
     const refusals = new RefusalLog();
@@ -120,7 +130,7 @@ export class Gateway {
       policy: () => started.gateway?.policy ?? generation.policy,
       proxyAddress: () => started.gateway?.proxyAddress,
       flows,
-      metrics,
+      metrics: observed.metrics,
     };
     let web: WebServer;
     try {
@@ -130,15 +140,12 @@ export class Gateway {
         configure: (app) => mountApi(app, api, log),
       });
     } catch (err) {
-      await accessLog.close();
+      await observed.close();
       store.close();
       throw err;
     }
     const proxy = createProxyServer({
-      access: (record) => {
-        accessLog.write(record);
-        metrics.access(record);
-      },
+      access: observed.access,
       policy: { decide: (rule, ctx) => running.#generation.policy.decide(rule, ctx) },
       // The live settings, so that a reload applies connectPorts and allowInternal.
       settings: () => started.gateway?.config.server.proxy ?? config.server.proxy,
@@ -149,14 +156,12 @@ export class Gateway {
       refusals,
       flows,
     });
-    const running: Gateway = new Gateway(services, generation, proxy, web, log);
-    running.metrics = metrics;
-    running.#accessLog = accessLog;
+    const running: Gateway = new Gateway(services, generation, proxy, web, log, observed);
     try {
       await proxy.listen(config.server.proxy.addr);
     } catch (err) {
       await web.close();
-      await accessLog.close();
+      await observed.close();
       store.close();
       throw err;
     }
@@ -171,6 +176,15 @@ export class Gateway {
         throw err;
       }
     }
+    const metricsAddr = config.server.metrics.server?.addr;
+    if (metricsAddr !== undefined) {
+      try {
+        await observed.serveMetrics(metricsAddr, running.#scrapeAccess(), log);
+      } catch (err) {
+        await running.stop(0);
+        throw err;
+      }
+    }
     running.#ownListeners = ownListeners(web, running.#plainFiles);
     running.#expiry = new ExpiryJob(() => running.config.server.files, store.files, clock, log);
     running.#expiry.start();
@@ -180,9 +194,9 @@ export class Gateway {
       services.consumption,
       config.server.store.consumptionInterval,
       log,
-      (seconds, ok) => metrics.storeWrite(seconds, ok),
+      (seconds, ok) => observed.metrics.storeWrite(seconds, ok),
     );
-    registerLiveGauges(metrics.registry, running.#liveState());
+    observed.watch(running.#liveState());
     running.#consumptionWriter.start();
     running.#control = await startControlSocket(
       join(dirname(config.server.store.path), CONTROL_SOCKET_NAME),
@@ -198,27 +212,28 @@ export class Gateway {
 
   /** What the metrics' gauges read at scrape time. */
   #liveState(): LiveState {
-    return {
-      connections: () =>
-        new Map([
-          ['proxy', this.proxy.stats().connections],
-          ['api', this.web.connections.open()],
-          ...(this.#plainFiles === undefined
-            ? []
-            : [['files', this.#plainFiles.connections.open()] as const]),
-        ]),
-      tunnels: () => this.proxy.stats().tunnels,
-      groupQuotas: () => groupQuotaFigures(this.managers, this.users),
-      storeAge: () => {
-        const at = this.#consumptionWriter?.lastWritten;
-        return at === undefined ? undefined : (performance.now() - at) / 1000;
-      },
-    };
+    return liveState({
+      proxy: this.proxy,
+      web: this.web,
+      plainFiles: () => this.#plainFiles,
+      managers: () => this.managers,
+      users: () => this.users,
+      lastWritten: () => this.#consumptionWriter?.lastWritten,
+    });
+  }
+
+  #scrapeAccess(): MetricsAccessDeps {
+    return { config: () => this.config, policy: () => this.policy, now: () => this.services.clock.now() };
+  }
+
+  /** The Prometheus metrics of this gateway (GET /metrics). */
+  get metrics(): GatewayMetrics {
+    return this.observed.metrics;
   }
 
   /** Opens the access log file again (SIGUSR1, after logrotate moved it). */
   reopenLogs(): void {
-    this.#accessLog?.reopen();
+    this.observed.reopenLogs();
   }
 
   get config(): LoadedConfig {
@@ -266,24 +281,14 @@ export class Gateway {
    * (what needs a restart, such as an address, is reported by key).
    */
   async reload(): Promise<{ ok: boolean; messages: string[] }> {
-    let config: LoadedConfig;
-    try {
-      config = loadConfig(this.#generation.config.dir);
-    } catch (err) {
-      const messages = String(err instanceof Error ? err.message : err).split('\n');
-      for (const m of messages) this.log.error(`reload refused: ${m}`, { kind: 'config' });
-      this.metrics?.reload(false);
-      return { ok: false, messages };
+    const built = loadGeneration(this.#generation.config.dir, this.services);
+    if (!built.ok) {
+      for (const m of built.messages) this.log.error(`reload refused: ${m}`, { kind: 'config' });
+      this.metrics.reload(false);
+      return { ok: false, messages: built.messages };
     }
-    let next: Generation;
-    try {
-      next = buildGeneration(config, this.services);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.log.error(`reload refused: ${message}`, { kind: 'config' });
-      this.metrics?.reload(false);
-      return { ok: false, messages: [message] };
-    }
+    const next = built.generation;
+    const { config } = next;
     const old = this.#generation;
     commitGeneration(next, this.services);
     this.#generation = next;
@@ -294,7 +299,7 @@ export class Gateway {
     }
     for (const m of messages) this.log.warn(m, { kind: 'config' });
     await closeGeneration(old);
-    this.metrics?.reload(true);
+    this.metrics.reload(true);
     this.log.info('configuration reloaded', { rules: [...config.rules.keys()] });
     return { ok: true, messages };
   }
@@ -309,24 +314,9 @@ export class Gateway {
       await Promise.all([this.proxy.close(graceMs), this.web.close(), this.#plainFiles?.close()]);
       this.persist();
       await closeGeneration(this.#generation);
-      await this.#accessLog?.close();
+      await this.observed.close();
       this.services.store.close();
     })();
     return this.#stopping;
   }
-}
-
-function ownListeners(web: WebServer, files: PlainFileServer | undefined): OwnListener[] {
-  const listeners: OwnListener[] = [
-    { kind: 'https', address: () => web.address(), accept: (socket) => web.accept(socket) },
-  ];
-  if (files !== undefined) {
-    listeners.push({
-      kind: 'http',
-      address: () => files.address(),
-      accept: (socket) => files.accept(socket),
-      handle: (req, res) => files.handle(req, res),
-    });
-  }
-  return listeners;
 }

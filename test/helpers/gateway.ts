@@ -48,8 +48,8 @@ export function writeConfigDir(
 export async function startGateway(dir: string, clock?: Clock): Promise<Gateway> {
   return Gateway.start(
     clock === undefined
-      ? { configDir: dir, log: silentLogger }
-      : { configDir: dir, log: silentLogger, clock },
+      ? { configDir: dir, log: silentLogger, accessToStdout: false }
+      : { configDir: dir, log: silentLogger, clock, accessToStdout: false },
   );
 }
 

@@ -52,7 +52,7 @@ describe('admin API: stored files', () => {
 
   before(async () => {
     config = writeConfigDir(apiManagersToml(UPLOADS), filesToml());
-    gateway = await Gateway.start({ configDir: config.dir, log });
+    gateway = await Gateway.start({ configDir: config.dir, log, accessToStdout: false });
     api = ApiClient.of(gateway, config.dir);
     store = join(config.dir, 'files');
     const uploader = new Client(gateway, readFileSync(join(config.dir, 'cert.pem'), 'utf8'));

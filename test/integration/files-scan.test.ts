@@ -31,7 +31,7 @@ async function gatewayScanningWith(socketPath: string, onScannerDown: string): P
     warn: (msg, fields = {}) => void warnings.push({ msg, fields }),
     error() {},
   };
-  const gateway = await Gateway.start({ configDir: dir, log });
+  const gateway = await Gateway.start({ configDir: dir, log, accessToStdout: false });
   return {
     gateway,
     warnings,
@@ -74,6 +74,13 @@ describe('file server: uploads scanned by a real clamd', { skip: missing ?? fals
     const logged = running.warnings.find((w) => w.msg.startsWith('upload refused: infected'));
     assert.match(logged?.msg ?? '', /Pmproxy\.Test\.EICAR/u);
     assert.equal(logged?.fields['path'], 's2/eicar.txt');
+
+    const metrics = (await running.gateway.metrics.registry.metrics()) ?? '';
+    assert.match(metrics, /^pmproxy_file_scans_total\{result="clean"\} 1$/mu);
+    assert.match(metrics, /^pmproxy_file_scans_total\{result="infected"\} 1$/mu);
+    assert.match(metrics, /^pmproxy_file_uploads_total\{status_class="2xx"\} 1$/mu);
+    assert.match(metrics, /^pmproxy_file_uploads_total\{status_class="4xx"\} 1$/mu);
+    assert.match(metrics, new RegExp(`^pmproxy_file_upload_size_bytes_sum ${clean.length}$`, 'mu'));
   });
 
   it("refuses a file over clamd's StreamMaxLength (413), even with accept-and-log", async () => {

@@ -54,7 +54,7 @@ describe('the API and file listeners cap connections per address and in all', ()
   before(async () => {
     let dir: string;
     ({ dir, cleanup } = writeConfigDir(MANAGERS, limitedServerToml(LIMITS)));
-    gateway = await Gateway.start({ configDir: dir, log: silentLogger });
+    gateway = await Gateway.start({ configDir: dir, log: silentLogger, accessToStdout: false });
   });
   after(async () => {
     for (const c of held) c.socket.destroy();

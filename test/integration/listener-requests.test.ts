@@ -51,7 +51,7 @@ describe('the API and file listeners refuse malformed requests with a short answ
   before(async () => {
     let dir: string;
     ({ dir, cleanup } = writeConfigDir(MANAGERS, limitedServerToml('readTimeout = "5s"')));
-    gateway = await Gateway.start({ configDir: dir, log: capturingLogger(lines) });
+    gateway = await Gateway.start({ configDir: dir, log: capturingLogger(lines), accessToStdout: false });
   });
   after(async () => {
     await gateway.stop(0);

@@ -50,7 +50,7 @@ function limitedGateway(limits: string): { web: string; files: string } {
   before(async () => {
     let dir: string;
     ({ dir, cleanup } = writeConfigDir(MANAGERS, limitedServerToml(limits)));
-    gateway = await Gateway.start({ configDir: dir, log: silentLogger });
+    gateway = await Gateway.start({ configDir: dir, log: silentLogger, accessToStdout: false });
     urls.web = gateway.web.url.replace('localhost', '127.0.0.1');
     urls.files = gateway.plainFiles?.url ?? assert.fail('no plain file listener');
   });

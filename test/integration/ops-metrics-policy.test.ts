@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiClient } from '../helpers/api-client.js';
-import { startGateway, writeConfigDir } from '../helpers/gateway.js';
+import { startGateway, testServerToml, writeConfigDir } from '../helpers/gateway.js';
+import { apiManagersToml } from '../helpers/api-config.js';
 import { mayScrape } from '../../src/metrics/metrics-access.js';
 
 describe('who may read /metrics', () => {
@@ -39,6 +40,35 @@ cidr = "127.0.0.4/32"
       await Promise.all([byDefault.stop(), byRule.stop()]);
       open.cleanup();
       ruled.cleanup();
+    }
+  });
+
+  it('serves /metrics alone on [metrics.server], and counts logins and API decisions', async () => {
+    const cfg = writeConfigDir(
+      apiManagersToml(),
+      `${testServerToml()}\n[metrics.server]\naddr = "127.0.0.1:0"\n`,
+    );
+    const gateway = await startGateway(cfg.dir);
+    try {
+      const api = ApiClient.of(gateway, cfg.dir);
+      await api.login('alice', 'alice-pass', '127.0.0.2');
+      const wrong = await api.call('/api/login', {
+        body: { user: 'alice', pass: 'nope' },
+        from: '127.0.0.2',
+      });
+      assert.equal(wrong.status, 401);
+      const port = gateway.observed.metricsServer?.address().port;
+      assert.ok(port !== undefined && port > 0);
+      const scrape = await fetch(`http://127.0.0.1:${port}/metrics`);
+      assert.equal(scrape.status, 200);
+      const text = await scrape.text();
+      assert.match(text, /^pmproxy_logins_total\{result="ok"\} 1$/mu);
+      assert.match(text, /^pmproxy_logins_total\{result="refused"\} 1$/mu);
+      assert.match(text, /^pmproxy_decisions_total\{surface="api",result="allowed",manager=""\} [2-9]$/mu);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/api/status`)).status, 404, 'nothing else');
+    } finally {
+      await gateway.stop();
+      cfg.cleanup();
     }
   });
 });

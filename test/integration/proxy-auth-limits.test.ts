@@ -54,7 +54,7 @@ auth = "users"
 name = "local"
 auth = "store"
 `);
-    gateway = await Gateway.start({ configDir: config.dir, log });
+    gateway = await Gateway.start({ configDir: config.dir, log, accessToStdout: false });
   });
   after(async () => {
     await gateway.stop();
