@@ -1,3 +1,5 @@
+import { inheritedSockets } from '../server/inherited-sockets.js';
+import { ServiceStatus } from './service-status.js';
 import { ConfigError, EX_CONFIG, formatIssue } from '../config/issues.js';
 import { Gateway } from '../server/gateway.js';
 import { createJsonLogger } from '../util/json-logger.js';
@@ -10,7 +12,7 @@ export async function serve(configDir: string): Promise<number> {
   const log = createJsonLogger();
   let gateway: Gateway;
   try {
-    gateway = await Gateway.start({ configDir, log });
+    gateway = await Gateway.start({ configDir, log, inherited: socketsFromSystemd() });
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const issue of err.issues) process.stderr.write(`${formatIssue(issue)}\n`);
@@ -24,6 +26,7 @@ export async function serve(configDir: string): Promise<number> {
   // PMPROXY_LOG_LEVEL, when set, wins over [log] level: it is how one debugs a single run.
   if (process.env['PMPROXY_LOG_LEVEL'] === undefined) log.setLevel(gateway.config.server.log.level);
   const proxy = gateway.proxyAddress;
+  const service = new ServiceStatus(gateway, log);
   // Handlers go in before the listeners are announced: whoever reads that line may signal at once.
   const stopped = new Promise<number>((resolve) => {
     let stopping = false;
@@ -33,6 +36,7 @@ export async function serve(configDir: string): Promise<number> {
       process.stdout.write(
         `pmproxy: ${signal}: stopping (finishing requests in flight, saving consumption)\n`,
       );
+      void service.stopping();
       gateway.stop().then(
         () => resolve(0),
         (err: unknown) => {
@@ -46,11 +50,14 @@ export async function serve(configDir: string): Promise<number> {
     // logrotate's postrotate sends USR1: the access log file is opened again at its path.
     process.on('SIGUSR1', () => gateway.reopenLogs());
     process.on('SIGHUP', () => {
-      void gateway.reload().then((r) => {
+      void (async () => {
+        await service.reloading();
+        const r = await gateway.reload();
         process.stdout.write(
           r.ok ? 'pmproxy: configuration reloaded\n' : 'pmproxy: reload refused, old configuration kept\n',
         );
-      });
+        await service.reloaded(r);
+      })();
     });
   });
   const proxyHost = proxy.family === 'IPv6' ? `[${proxy.address}]` : proxy.address;
@@ -75,5 +82,18 @@ export async function serve(configDir: string): Promise<number> {
     );
   }
 
+  // Every listener accepts by now: systemd may send clients (and start what depends on us).
+  await service.ready();
   return stopped;
+}
+
+/** Socket activation's sockets; a mismatch is a unit and a configuration out of step (EX_CONFIG). */
+function socketsFromSystemd(): ReturnType<typeof inheritedSockets> {
+  try {
+    return inheritedSockets();
+  } catch (err) {
+    throw new ConfigError([
+      { file: 'pmproxy.socket', path: '', message: err instanceof Error ? err.message : String(err) },
+    ]);
+  }
 }

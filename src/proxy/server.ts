@@ -1,3 +1,4 @@
+import { listenOn } from '../server/listen-on.js';
 import { AccessEntry, accessToLogger } from './access-log.js';
 import type { AccessSink } from './access-record.js';
 import { LiveFlows } from './live-flows.js';
@@ -68,7 +69,8 @@ export interface ProxyStats {
 
 export interface ProxyServer {
   /** Starts listening; resolves with the bound address (port 0 picks a free one). */
-  listen(addr: ListenAddress): Promise<AddressInfo>;
+  /** On `fd` when systemd passed the socket (socket activation), else on `addr`. */
+  listen(addr: ListenAddress, fd?: number): Promise<AddressInfo>;
   /** The bound address; throws before listen() resolved. */
   address(): AddressInfo;
   stats(): ProxyStats;
@@ -237,16 +239,11 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   });
 
   return {
-    listen(addr) {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(addr.host === '' ? { port: addr.port } : { host: addr.host, port: addr.port }, () => {
-          server.off('error', reject);
-          server.on('error', (e) => log.error('proxy listener error', { err: String(e) }));
-          bound = server.address() as AddressInfo;
-          resolve(bound);
-        });
-      });
+    async listen(addr, fd) {
+      await listenOn(server, addr, fd);
+      server.on('error', (e) => log.error('proxy listener error', { err: String(e) }));
+      bound = server.address() as AddressInfo;
+      return bound;
     },
     address() {
       const a = server.address();

@@ -1,3 +1,4 @@
+import type { ListenerName } from './inherited-sockets.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { LiveState } from '../metrics/live-gauges.js';
 import { Observability } from './observability.js';
@@ -26,7 +27,7 @@ import type { Logger } from '../util/logger.js';
 import type { OwnListener } from '../proxy/own-listeners.js';
 import { createProxyServer, type ProxyServer } from '../proxy/server.js';
 import { startWebServer, type WebServer } from './web-server.js';
-import { formatIssue } from '../config/issues.js';
+import { ConfigError, formatIssue } from '../config/issues.js';
 import type { UserDirectory } from '../users/types.js';
 import type { ApiDeps } from '../api/deps.js';
 import { fileRouteDeps, mountApi } from '../api/app.js';
@@ -51,6 +52,8 @@ export interface GatewayOptions {
    * and benchmarks running the gateway in their own process, whose stdout is their report).
    */
   readonly accessToStdout?: boolean;
+  /** Listening sockets systemd passed (socket activation), by listener; they replace the addresses. */
+  readonly inherited?: ReadonlyMap<ListenerName, number>;
 }
 
 /**
@@ -88,6 +91,7 @@ export class Gateway {
 
   static async start(options: GatewayOptions): Promise<Gateway> {
     const clock = options.clock ?? systemClock;
+    const inherited = options.inherited ?? new Map<ListenerName, number>();
     const log = options.log;
     const config = loadConfig(options.configDir);
     for (const w of config.warnings) log.warn(formatIssue(w), { kind: 'config' });
@@ -134,10 +138,12 @@ export class Gateway {
     };
     let web: WebServer;
     try {
+      checkInherited(inherited, config);
       web = await startWebServer({
         settings: config.server.api,
         log,
         configure: (app) => mountApi(app, api, log),
+        ...fdOf(inherited, 'api'),
       });
     } catch (err) {
       await observed.close();
@@ -158,7 +164,7 @@ export class Gateway {
     });
     const running: Gateway = new Gateway(services, generation, proxy, web, log, observed);
     try {
-      await proxy.listen(config.server.proxy.addr);
+      await proxy.listen(config.server.proxy.addr, inherited.get('proxy'));
     } catch (err) {
       await web.close();
       await observed.close();
@@ -170,7 +176,12 @@ export class Gateway {
     const filesServer = config.server.files?.server;
     if (filesServer !== undefined) {
       try {
-        running.#plainFiles = await startPlainFileServer(filesServer, fileRouteDeps(api, log), log);
+        running.#plainFiles = await startPlainFileServer(
+          filesServer,
+          fileRouteDeps(api, log),
+          log,
+          inherited.get('files'),
+        );
       } catch (err) {
         await running.stop(0);
         throw err;
@@ -179,7 +190,7 @@ export class Gateway {
     const metricsAddr = config.server.metrics.server?.addr;
     if (metricsAddr !== undefined) {
       try {
-        await observed.serveMetrics(metricsAddr, running.#scrapeAccess(), log);
+        await observed.serveMetrics(metricsAddr, running.#scrapeAccess(), log, inherited.get('metrics'));
       } catch (err) {
         await running.stop(0);
         throw err;
@@ -318,5 +329,32 @@ export class Gateway {
       this.services.store.close();
     })();
     return this.#stopping;
+  }
+}
+
+function fdOf(inherited: ReadonlyMap<ListenerName, number>, name: ListenerName): { fd?: number } {
+  const fd = inherited.get(name);
+  return fd === undefined ? {} : { fd };
+}
+
+/** A socket passed for a listener server.toml does not have is a unit and a config out of step. */
+function checkInherited(inherited: ReadonlyMap<ListenerName, number>, config: LoadedConfig): void {
+  const has: Record<ListenerName, boolean> = {
+    proxy: true,
+    api: true,
+    files: config.server.files?.server !== undefined,
+    metrics: config.server.metrics.server !== undefined,
+  };
+  for (const name of inherited.keys()) {
+    if (!has[name]) {
+      const table = name === 'files' ? '[files.server]' : '[metrics.server]';
+      throw new ConfigError([
+        {
+          file: 'server.toml',
+          path: '',
+          message: `systemd passed a socket for the ${name} listener, but there is no ${table}`,
+        },
+      ]);
+    }
   }
 }

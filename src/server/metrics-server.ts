@@ -1,3 +1,4 @@
+import { listenOn } from './listen-on.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ListenAddress } from '../config/types.js';
@@ -24,6 +25,7 @@ export async function startMetricsServer(
   metrics: GatewayMetrics,
   access: MetricsAccessDeps,
   log: Logger,
+  fd?: number,
 ): Promise<MetricsServer> {
   const server: Server = createServer({
     requestTimeout: REQUEST_TIMEOUT_MS,
@@ -51,13 +53,7 @@ export async function startMetricsServer(
     });
   });
   server.on('clientError', (_err, socket) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(addr.port, addr.host === '' ? undefined : addr.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(server, addr, fd);
   const address = server.address() as AddressInfo;
   return {
     address: () => address,

@@ -35,8 +35,13 @@ export class Observability {
     return this.#metricsServer;
   }
 
-  async serveMetrics(addr: ListenAddress, access: MetricsAccessDeps, log: Logger): Promise<void> {
-    this.#metricsServer = await startMetricsServer(addr, this.metrics, access, log);
+  async serveMetrics(
+    addr: ListenAddress,
+    access: MetricsAccessDeps,
+    log: Logger,
+    fd?: number,
+  ): Promise<void> {
+    this.#metricsServer = await startMetricsServer(addr, this.metrics, access, log, fd);
   }
 
   /** The gauges read the running gateway at scrape time. */

@@ -1,3 +1,4 @@
+import { listenOn } from './listen-on.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import Koa from 'koa';
@@ -31,6 +32,7 @@ export async function startPlainFileServer(
   settings: FilesServerSettings,
   deps: FileRouteDeps,
   log: Logger,
+  fd?: number,
 ): Promise<PlainFileServer> {
   const addr = settings.addr;
   const app = new Koa();
@@ -40,13 +42,7 @@ export async function startPlainFileServer(
   const handle = app.callback();
   const server: Server = createServer({ requireHostHeader: false, joinDuplicateHeaders: false });
   const connections = serveWithLimits(server, settings, (req, res) => void handle(req, res), refused);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(addr.port, addr.host === '' ? undefined : addr.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(server, addr, fd);
   const address = server.address() as AddressInfo;
   const host = addr.host === '' || addr.host === '0.0.0.0' || addr.host === '::' ? 'localhost' : addr.host;
   return {

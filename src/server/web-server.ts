@@ -1,3 +1,4 @@
+import { listenOn } from './listen-on.js';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import Koa from 'koa';
@@ -38,6 +39,8 @@ export async function startWebServer(options: {
   settings: ApiSettings;
   log: Logger;
   configure?: (app: Koa) => void;
+  /** The socket systemd passed (socket activation), instead of the configured address. */
+  fd?: number;
 }): Promise<WebServer> {
   const { settings, log } = options;
   const host = settings.addr.host;
@@ -77,13 +80,7 @@ export async function startWebServer(options: {
     settings: { maxConcurrentStreams: MAX_STREAMS_PER_SESSION },
   });
   const connections = serveWithLimits(server, settings, (req, res) => void handle(req, res), refused);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(settings.addr.port, host === '' ? undefined : host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(server, settings.addr, options.fd);
   const address = server.address() as AddressInfo;
   const shownHost =
     host === '' || host === '0.0.0.0' || host === '::'

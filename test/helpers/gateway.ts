@@ -92,16 +92,28 @@ export function runFromSources(
   });
 }
 
-/** Starts the server in a child process and waits for it to print where the proxy listens. */
-export function spawnServer(dir: string): Promise<RunningProcess> {
-  const child = spawn(
+/**
+ * Starts the server in a child process and waits for it to print where the proxy listens.
+ * `wrapper` runs it through another program first (`systemd-socket-activate -l …`).
+ */
+export function spawnServer(
+  dir: string,
+  options: { env?: NodeJS.ProcessEnv; wrapper?: readonly string[] } = {},
+): Promise<RunningProcess> {
+  const command = [
+    ...(options.wrapper ?? []),
     process.execPath,
-    ['--import', 'tsx', join(repoRoot, 'src/cli/pmproxy.ts'), '--config', dir],
-    {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+    '--import',
+    'tsx',
+    join(repoRoot, 'src/cli/pmproxy.ts'),
+    '--config',
+    dir,
+  ];
+  const child = spawn(command[0] ?? process.execPath, command.slice(1), {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.env === undefined ? {} : { env: options.env }),
+  });
   const stdout: string[] = [];
   const stderr: string[] = [];
   const exited = new Promise<number | string>((resolve) =>
