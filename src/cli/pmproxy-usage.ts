@@ -1,6 +1,7 @@
 /** Every pmproxy command line; `pmproxy X --help` prints the lines of X. */
 const LINES = `usage: pmproxy [serve] [--config DIR]          run the gateway
        pmproxy check-config [--config DIR]     check the configuration without serving
+       pmproxy reload [--config DIR]           the running server reloads it; prints the result
        pmproxy hash-password                   read a password on stdin, print its argon2 hash
        pmproxy user ls [--json]                 every user of every user database
        pmproxy user add USER [--group G]... [--name "Full Name"] [--password-stdin] [--db SQLDB]

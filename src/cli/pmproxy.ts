@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { runReload } from './reload-command.js';
 import { parseArgs } from 'node:util';
 import { configDirFrom } from './config-dir.js';
 import { serve } from './serve.js';
@@ -37,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
     return serve(configDirFrom(values.config));
   }
   if (command === 'check-config') return runCheckConfig(rest);
+  if (command === 'reload') return runReload(rest);
   if (command === 'hash-password') return hashPasswordCommand();
   if (isAdminArea(command)) return runAdminCommand(command, rest);
   throw new UsageError(`unknown command "${command}"`);

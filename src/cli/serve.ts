@@ -49,16 +49,17 @@ export async function serve(configDir: string): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     // logrotate's postrotate sends USR1: the access log file is opened again at its path.
     process.on('SIGUSR1', () => gateway.reopenLogs());
-    process.on('SIGHUP', () => {
-      void (async () => {
-        await service.reloading();
-        const r = await gateway.reload();
+    // SIGHUP and `pmproxy reload` (over the control socket) run the same reload.
+    gateway.watchReloads({
+      reloading: () => service.reloading(),
+      reloaded: (r) => {
         process.stdout.write(
           r.ok ? 'pmproxy: configuration reloaded\n' : 'pmproxy: reload refused, old configuration kept\n',
         );
-        await service.reloaded(r);
-      })();
+        return service.reloaded(r);
+      },
     });
+    process.on('SIGHUP', () => void gateway.reload());
   });
   const proxyHost = proxy.family === 'IPv6' ? `[${proxy.address}]` : proxy.address;
   process.stdout.write(`pmproxy: proxy listening on http://${proxyHost}:${proxy.port}\n`);

@@ -9,6 +9,8 @@ export interface ControlView {
   managers(): ReadonlyMap<string, Manager>;
   users(): UserDirectory;
   readonly sessions: SessionRegistry;
+  /** `pmproxy reload`: the same reload as SIGHUP, its result answered. */
+  reload(): Promise<{ ok: boolean; messages: string[] }>;
 }
 
 /** `quota show` and `quota reset` with the live ledger, `session ls` with the live registry. */
@@ -39,5 +41,6 @@ export function controlRoutes(view: ControlView): Map<string, ControlHandler> {
       },
     ],
     ['GET /v1/sessions', (params) => view.sessions.list(params.get('manager') ?? undefined)],
+    ['POST /v1/reload', () => view.reload()],
   ]);
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../util/logger.js';
 export const CONTROL_SOCKET_NAME = 'pmproxy.sock';
 
 export type ControlHandler = (params: URLSearchParams) => unknown;
+// A handler may answer with a promise (a reload); the answer is sent once it settles.
 
 /** Answers that are refusals (an unknown user or manager), not failures of the server. */
 export class ControlRefusal extends Error {}
@@ -44,18 +45,22 @@ export async function startControlSocket(
       res.end(JSON.stringify(body));
     };
     if (handler === undefined) return send(404, { error: `no such question: ${req.method} ${url.pathname}` });
-    try {
-      send(200, handler(url.searchParams));
-    } catch (err) {
+    const failed = (err: unknown): void => {
       if (err instanceof ControlRefusal) send(400, { error: err.message });
       else {
         log.error('control socket request failed', { err: String(err) });
         send(500, { error: 'the server failed to answer' });
       }
+    };
+    try {
+      Promise.resolve(handler(url.searchParams)).then((body) => send(200, body), failed);
+    } catch (err) {
+      failed(err);
     }
   });
   server.headersTimeout = 5_000;
-  server.requestTimeout = 5_000;
+  // A reload of a large configuration may take a while; nothing else comes near.
+  server.requestTimeout = 60_000;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

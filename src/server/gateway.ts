@@ -1,3 +1,4 @@
+import { removePidFile, writePidFile } from './pid-file.js';
 import type { ListenerName } from './inherited-sockets.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { LiveState } from '../metrics/live-gauges.js';
@@ -43,6 +44,16 @@ import { controlRoutes } from './control-routes.js';
 import { RefusalLog } from '../proxy/refusal-log.js';
 import { seedUsers, type SeededUsers } from '../users/seed-users.js';
 
+export interface ReloadResult {
+  readonly ok: boolean;
+  readonly messages: string[];
+}
+
+export interface ReloadWatcher {
+  reloading(): Promise<void>;
+  reloaded(result: ReloadResult): Promise<void>;
+}
+
 export interface GatewayOptions {
   readonly configDir: string;
   readonly log: Logger;
@@ -74,6 +85,12 @@ export class Gateway {
   #ownListeners: readonly OwnListener[] = [];
   /** Where `pmproxy quota show` and the like get live figures. */
   #control: ControlSocket | undefined;
+  /** Told before and after every reload, whoever asked for it (systemd's RELOADING=1 / READY=1). */
+  #reloadWatcher: ReloadWatcher | undefined;
+  /** `pmproxy.pid` beside the store, for admins and `pmproxy reload` when the control socket is gone. */
+  #pidFile: string | undefined;
+  /** Reloads run one at a time: a SIGHUP during `pmproxy reload` waits for it. */
+  #reloads: Promise<unknown> = Promise.resolve();
   /** The users `[sqlDB.seed]` put in the store at this start (the first one only). */
   seeded: readonly SeededUsers[] = [];
 
@@ -215,9 +232,11 @@ export class Gateway {
         managers: () => running.managers,
         users: () => running.users,
         sessions: services.sessions,
+        reload: () => running.reload(),
       }),
       log,
     );
+    running.#pidFile = writePidFile(dirname(config.server.store.path));
     return running;
   }
 
@@ -291,7 +310,23 @@ export class Gateway {
    * Re-reads the configuration. A bad one is refused and the running one stays; listeners are kept
    * (what needs a restart, such as an address, is reported by key).
    */
-  async reload(): Promise<{ ok: boolean; messages: string[] }> {
+  reload(): Promise<ReloadResult> {
+    const next = this.#reloads.then(async () => {
+      await this.#reloadWatcher?.reloading();
+      const result = await this.#reloadNow();
+      await this.#reloadWatcher?.reloaded(result);
+      return result;
+    });
+    this.#reloads = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Whoever must know of reloads (serve: systemd); one at a time. */
+  watchReloads(watcher: ReloadWatcher): void {
+    this.#reloadWatcher = watcher;
+  }
+
+  async #reloadNow(): Promise<ReloadResult> {
     const built = loadGeneration(this.#generation.config.dir, this.services);
     if (!built.ok) {
       for (const m of built.messages) this.log.error(`reload refused: ${m}`, { kind: 'config' });
@@ -326,6 +361,7 @@ export class Gateway {
       this.persist();
       await closeGeneration(this.#generation);
       await this.observed.close();
+      if (this.#pidFile !== undefined) removePidFile(this.#pidFile);
       this.services.store.close();
     })();
     return this.#stopping;

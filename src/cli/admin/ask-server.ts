@@ -8,9 +8,14 @@ export type ServerAnswer =
  * Asks the server running on this store over its control socket. No answer within a second, or no
  * socket: `{ ok: false }` without error. A refusal (unknown user …): `{ ok: false, error }`.
  */
-export function askServer(socketPath: string, method: 'GET' | 'POST', path: string): Promise<ServerAnswer> {
+export function askServer(
+  socketPath: string,
+  method: 'GET' | 'POST',
+  path: string,
+  timeoutMs = 1_000,
+): Promise<ServerAnswer> {
   return new Promise((resolve) => {
-    const req = http.request({ socketPath, method, path, timeout: 1_000 }, (res) => {
+    const req = http.request({ socketPath, method, path, timeout: timeoutMs }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
