@@ -5,9 +5,10 @@ import { SqliteDailyTotals } from './sqlite-daily-totals.js';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { SessionRecord, Store, StoredUser } from './types.js';
 import { migrate } from './migrations.js';
+import { openDatabase } from './sqlite-open.js';
 import type { FileRecords } from './file-records.js';
 import { SqliteFileRecords } from './sqlite-file-records.js';
 import type { LoginFailures } from './login-failures.js';
@@ -62,12 +63,13 @@ export class SqliteStore implements Store {
   static open(path: string): SqliteStore {
     const inMemory = path === ':memory:' || path === '';
     if (!inMemory) mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    const db = openDatabase(path, { timeout: BUSY_TIMEOUT_MS });
     try {
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
+      // exec, not pragma(): see openDatabase.
+      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA synchronous = NORMAL');
+      db.exec('PRAGMA foreign_keys = ON');
       migrate(db, path);
       return new SqliteStore(db);
     } catch (err) {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import { openDatabase } from '../../src/store/sqlite-open.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { tempDir } from './identity-fixtures.js';
 
@@ -30,9 +30,9 @@ describe('SqliteStore', () => {
   it('creates the parent folders and the schema, in WAL mode, recording the schema version', () => {
     assert.ok(existsSync(tmp.dbPath));
     assert.equal(store.getMeta('schema_version'), String(MIGRATIONS.length));
-    const raw = new Database(tmp.dbPath, { readonly: true });
+    const raw = openDatabase(tmp.dbPath, { readonly: true });
     try {
-      assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+      assert.equal(raw.prepare('PRAGMA journal_mode').pluck().get(), 'wal');
       const tables = raw
         .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         .all();
@@ -254,6 +254,36 @@ describe('SqliteStore shared by the server and the admin CLI', () => {
       } finally {
         reopened.close();
       }
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('survives the collection of every connection and statement it ever made (Node 24.19+ headers)', async () => {
+    // Built against Node 24.19+ headers, better-sqlite3 12 aborts the process when the collector
+    // finalizes one of its objects (see sqlite-open.ts). A child opens and drops stores, then
+    // allocates until the collector has run many times; it must exit 0.
+    const tmp = tempDir();
+    try {
+      const module = pathToFileURL(join(import.meta.dirname, '../../src/store/sqlite.ts')).href;
+      const { stdout } = await run(process.execPath, [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const { SqliteStore } = await import(${JSON.stringify(module)});
+         for (let i = 0; i < 20; i++) {
+           const s = SqliteStore.open(i % 2 ? ':memory:' : ${JSON.stringify(tmp.dbPath)});
+           s.addConsumption('down', 0, new Map([['ann', 1]]));
+           s.atomically(() => s.setMeta('k', String(i)));
+           if (i % 4 !== 3) s.close();
+         }
+         let junk = [];
+         for (let i = 0; i < 3e6; i++) junk.push({ i });
+         junk = null;
+         console.log('collected');`,
+      ]);
+      assert.equal(stdout.trim(), 'collected');
     } finally {
       tmp.cleanup();
     }
