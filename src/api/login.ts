@@ -1,11 +1,15 @@
 import type { Context } from 'koa';
 import { checkPassword } from '../auth/password-check.js';
-import { SessionIPM } from '../managers/session-ipm.js';
+import type { ManagerWith } from '../managers/capabilities.js';
+
 import type { SessionRecord } from '../store/types.js';
 import { CSRF_COOKIE, TOKEN_COOKIE, type Caller } from './caller.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError, notFound } from './errors.js';
 import { managersInRuleOrder } from './managers-in-order.js';
+
+/** A manager whose sessions logins open (sessionIPM). */
+export type SessionManager = ManagerWith<'sessions'>;
 
 /** A token's life when neither jwtExpiration nor the session's lifetime bounds it. */
 const DEFAULT_TOKEN_LIFETIME_MS = 12 * 3600 * 1000;
@@ -25,8 +29,8 @@ export interface LoginAnswer {
 }
 
 /** The sessionIPM a login goes to: the one named, else the first the proxy rule names. */
-export function sessionManager(deps: ApiDeps, name: string | undefined): SessionIPM {
-  const all = managersInRuleOrder(deps, 'sessionIPM').filter((m) => m instanceof SessionIPM);
+export function sessionManager(deps: ApiDeps, name: string | undefined): SessionManager {
+  const all = managersInRuleOrder(deps, 'sessions');
   if (name === undefined) {
     const first = all[0];
     if (first === undefined) throw notFound('the configuration has no sessionIPM manager to log in with');
@@ -46,12 +50,12 @@ export function sessionManager(deps: ApiDeps, name: string | undefined): Session
  */
 export async function issueToken(
   deps: ApiDeps,
-  manager: SessionIPM,
+  manager: SessionManager,
   session: SessionRecord,
 ): Promise<IssuedToken> {
   const { ip, user } = session;
   const now = deps.services.clock.now().getTime();
-  const lifetime = manager.config.lifetime;
+  const lifetime = manager.lifetime;
   let expires = now + (deps.config().jwtExpiration ?? (lifetime > 0 ? lifetime : DEFAULT_TOKEN_LIFETIME_MS));
   if (lifetime > 0) expires = Math.min(expires, session.openedAt + lifetime);
   const signed = await deps.tokens.sign({ user, manager: manager.name, ip, expires: new Date(expires) });
@@ -90,13 +94,13 @@ export function clearLoginCookies(ctx: Context): void {
 /** Checks the password, opens a session for `user` at `ip` and issues its token. */
 export async function logIn(
   deps: ApiDeps,
-  manager: SessionIPM,
+  manager: SessionManager,
   ip: string,
   user: string,
   pass: string,
 ): Promise<IssuedToken> {
   await verifyLogin(deps, manager, ip, user, pass);
-  return issueToken(deps, manager, deps.services.sessions.open(manager.name, manager.config.auth, ip, user));
+  return issueToken(deps, manager, deps.services.sessions.open(manager.name, manager.auth, ip, user));
 }
 
 /** A fresh token for the logged-in caller's session (which renewing does not extend). */
@@ -110,13 +114,13 @@ export function renewToken(deps: ApiDeps, caller: Caller): Promise<IssuedToken> 
  */
 async function verifyLogin(
   deps: ApiDeps,
-  manager: SessionIPM,
+  manager: SessionManager,
   ip: string,
   user: string,
   pass: string,
 ): Promise<void> {
-  const db = deps.users().get(manager.config.auth);
-  if (db === undefined) throw new Error(`user database "${manager.config.auth}" is missing`);
+  const db = deps.users().get(manager.auth);
+  if (db === undefined) throw new Error(`user database "${manager.auth}" is missing`);
   const outcome = await checkPassword(deps.passwords, db, { user, pass, ip, surface: 'api' });
   deps.metrics?.login(outcome.kind === 'right');
   switch (outcome.kind) {

@@ -1,10 +1,13 @@
 import { formatSize } from '../util/size.js';
-import type { DownloadQuotaManager } from '../managers/dwn-cons-r.js';
+import type { ManagerWith } from '../managers/capabilities.js';
 import type { UserDB } from '../users/types.js';
 import type { ApiDeps } from './deps.js';
 import type { Refusal } from '../proxy/refusal-log.js';
 import { isAdmin } from './guards.js';
 import { quotaManagers } from './managers-in-order.js';
+
+/** A download quota (dwnConsR) as the pages and the API use it. */
+export type DownloadQuota = ManagerWith<'downloadQuota'>;
 
 /** What `GET /api/status` answers (pmproxy's UserInfo, plus the quota manager and the reset time). */
 export interface UserStatus {
@@ -34,8 +37,8 @@ export function findUser(deps: ApiDeps, user: string, preferred?: string): UserD
 }
 
 /** The download quota that applies to `user` of `db`; `only` names one. */
-export function quotaOf(deps: ApiDeps, db: string, only?: string): DownloadQuotaManager | undefined {
-  return quotaManagers(deps).find((m) => m.config.userDBN === db && (only === undefined || m.name === only));
+export function quotaOf(deps: ApiDeps, db: string, only?: string): DownloadQuota | undefined {
+  return quotaManagers(deps).find((m) => m.userDBN === db && (only === undefined || m.name === only));
 }
 
 export function userStatus(deps: ApiDeps, db: UserDB, user: string, quotaName?: string): UserStatus {

@@ -1,4 +1,5 @@
 import type { Manager, Services } from '../managers/types.js';
+import { withCapability } from '../managers/capabilities.js';
 import { compileRule, type CompiledRule } from '../rules/compile.js';
 import { RulePolicy } from '../rules/policy.js';
 import type { UserDirectory } from '../users/types.js';
@@ -38,7 +39,7 @@ export function buildGeneration(config: LoadedConfig, services: Services): Gener
  */
 export function commitGeneration(generation: Generation, services: Services): void {
   for (const manager of generation.managers.values()) manager.commit?.();
-  const sessionManagers = [...generation.managers.values()].filter((m) => m.kind === 'sessionIPM');
+  const sessionManagers = withCapability(generation.managers.values(), 'sessions');
   services.sessions.retainManagers(new Set(sessionManagers.map((m) => m.name)));
 }
 

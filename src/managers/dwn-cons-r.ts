@@ -1,3 +1,4 @@
+import type { Capability, DownloadQuotaCapability } from './capabilities.js';
 import type { TableReader } from '../config/table-reader.js';
 import { formatSize } from '../util/size.js';
 import { CycleQuota, misspelled, readResetAnchor, type ResetGrid } from './cycle-quota.js';
@@ -19,8 +20,22 @@ export interface DwnConsRConfig extends ResetGrid {
  * reset cycle. While room remains it answers true and meters the flow; every byte delivered is
  * charged to the shared ledger, and the flow is cut the moment the quota is reached.
  */
-export class DownloadQuotaManager extends CycleQuota<DwnConsRConfig> implements Manager {
+export class DownloadQuotaManager
+  extends CycleQuota<DwnConsRConfig>
+  implements Manager, DownloadQuotaCapability
+{
   readonly kind = 'dwnConsR';
+  readonly capabilities: readonly Capability[] = ['quota', 'downloadQuota'];
+
+  get userDBN(): string {
+    return this.config.userDBN;
+  }
+  get configuredGroupQuota(): ReadonlyMap<string, number> {
+    return this.config.groupQuota;
+  }
+  get resetCycleMs(): number {
+    return this.config.resetCycleMs;
+  }
 
   test(ctx: RequestContext): Verdict | Promise<Verdict> {
     const user = userOf(ctx, this.config.userDBN, this.services);

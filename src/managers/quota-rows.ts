@@ -1,32 +1,15 @@
 import { formatSize } from '../util/size.js';
 import type { UserDirectory } from '../users/types.js';
 import type { Manager } from './types.js';
+import { withCapability, type ManagerWith } from './capabilities.js';
 import { DOMAIN_ACCOUNT_PREFIX } from './up-quota.js';
 
-/** The quota kinds admins manage: download quotas, and upload quotas (users and `xmpp:` domains). */
-const QUOTA_KINDS = new Set(['dwnConsR', 'upQuota']);
-
 /** What the admin commands and the control socket need of a quota manager. */
-export interface QuotaView extends Manager {
-  quotaFor(user: string): number;
-  consumption(user: string): number;
-  reset(user: string): void;
-  cycle(): { start: Date; next: Date };
-}
-
-function isQuotaView(m: Manager): m is QuotaView {
-  const q = m as Partial<QuotaView>;
-  return (
-    QUOTA_KINDS.has(m.kind) &&
-    typeof q.quotaFor === 'function' &&
-    typeof q.consumption === 'function' &&
-    typeof q.reset === 'function'
-  );
-}
+export type QuotaView = ManagerWith<'quota'>;
 
 /** The quota managers among `managers`, in configuration order. */
 export function quotaViews(managers: Iterable<Manager>): QuotaView[] {
-  return [...managers].filter(isQuotaView);
+  return withCapability(managers, 'quota');
 }
 
 /** One line of `pmproxy quota show`. */

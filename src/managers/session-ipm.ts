@@ -1,3 +1,4 @@
+import type { Capability, SessionCapability } from './capabilities.js';
 import type { TableReader } from '../config/table-reader.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import type { KnownNames, Manager, ManagerKind, Meter, RequestContext, Services, Verdict } from './types.js';
@@ -42,8 +43,19 @@ export const sessionIPM: ManagerKind<SessionIPMConfig> = {
   },
 };
 
-export class SessionIPM implements Manager {
+export class SessionIPM implements Manager, SessionCapability {
   readonly kind = 'sessionIPM';
+  readonly capabilities: readonly Capability[] = ['sessions'];
+
+  get auth(): string {
+    return this.config.auth;
+  }
+  get idleTimeout(): number {
+    return this.config.idleTimeout;
+  }
+  get lifetime(): number {
+    return this.config.lifetime;
+  }
   readonly name: string;
 
   constructor(

@@ -1,3 +1,4 @@
+import type { Capability } from './capabilities.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { TableReader } from '../config/table-reader.js';
@@ -119,6 +120,8 @@ export interface Manager {
   readonly kind: string;
   /** What people read instead of name and kind (`description` in its table), when configured. */
   description?: string;
+  /** What it offers beyond test() (a quota, sessions), with the interface each promises. */
+  readonly capabilities?: readonly Capability[];
   test(ctx: RequestContext): Verdict | Promise<Verdict>;
   /** Settings as an admin would want to see them (`show`); never secrets. */
   settings(): Record<string, unknown>;

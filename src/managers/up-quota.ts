@@ -1,3 +1,4 @@
+import type { Capability, QuotaCapability } from './capabilities.js';
 import type { TableReader } from '../config/table-reader.js';
 import { formatSize } from '../util/size.js';
 import { CycleQuota, misspelled, readResetAnchor, type ResetGrid } from './cycle-quota.js';
@@ -54,8 +55,9 @@ export function domainAccount(domain: string): string {
  * upload that fails or is refused later (409, 413, 507, a short body, a scan). charge() records
  * every byte, even past the quota: what a meter without reservations was given is used.
  */
-export class UploadQuotaManager extends CycleQuota<UpQuotaConfig> implements Manager {
+export class UploadQuotaManager extends CycleQuota<UpQuotaConfig> implements Manager, QuotaCapability {
   readonly kind = 'upQuota';
+  readonly capabilities: readonly Capability[] = ['quota'];
 
   test(ctx: RequestContext): Verdict | Promise<Verdict> {
     const upload = ctx.upload;

@@ -1,4 +1,4 @@
-import { DownloadQuotaManager } from '../managers/dwn-cons-r.js';
+import { withCapability } from '../managers/capabilities.js';
 import type { Manager } from '../managers/types.js';
 import { listAllUsers } from '../users/all-users.js';
 import type { UserDirectory } from '../users/types.js';
@@ -14,9 +14,8 @@ export function groupQuotaFigures(
 ): GroupQuotaFigures[] {
   const everyone = listAllUsers(users);
   const figures: GroupQuotaFigures[] = [];
-  for (const manager of managers.values()) {
-    if (!(manager instanceof DownloadQuotaManager)) continue;
-    const members = everyone.filter((u) => u.db === manager.config.userDBN);
+  for (const manager of withCapability(managers.values(), 'downloadQuota')) {
+    const members = everyone.filter((u) => u.db === manager.userDBN);
     for (const [group, quotaBytes] of manager.groupQuota()) {
       const inGroup = members.filter((u) => u.groups.includes(group));
       const usedBytes = inGroup.reduce((sum, u) => sum + manager.consumption(u.name), 0);

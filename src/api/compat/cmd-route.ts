@@ -1,7 +1,8 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { DownloadQuotaManager } from '../../managers/dwn-cons-r.js';
-import { SessionIPM } from '../../managers/session-ipm.js';
+import { hasCapability } from '../../managers/capabilities.js';
+import type { SessionManager } from '../login.js';
+import type { DownloadQuota } from '../user-status.js';
 import { formatSizeGo } from '../../util/size.js';
 import { fields } from '../body.js';
 import { callerIp, checkToken, type Caller } from '../caller.js';
@@ -53,15 +54,17 @@ async function run(ctx: Context, deps: ApiDeps, env: Envelope): Promise<void> {
     return;
   }
   const manager = deps.managers().get(env.manager);
-  if (manager instanceof SessionIPM) return sessionCommand(ctx, deps, manager, env, ip);
-  if (manager instanceof DownloadQuotaManager) return quotaCommand(ctx, deps, manager, env, ip);
+  if (manager !== undefined && hasCapability(manager, 'sessions'))
+    return sessionCommand(ctx, deps, manager, env, ip);
+  if (manager !== undefined && hasCapability(manager, 'downloadQuota'))
+    return quotaCommand(ctx, deps, manager, env, ip);
   throw new CompatError({ Mng: env.manager, Cmd: env.cmd });
 }
 
 async function sessionCommand(
   ctx: Context,
   deps: ApiDeps,
-  manager: SessionIPM,
+  manager: SessionManager,
   env: Envelope,
   ip: string,
 ): Promise<void> {
@@ -98,7 +101,7 @@ async function sessionCommand(
 async function quotaCommand(
   ctx: Context,
   deps: ApiDeps,
-  manager: DownloadQuotaManager,
+  manager: DownloadQuota,
   env: Envelope,
   ip: string,
 ): Promise<void> {
@@ -113,7 +116,7 @@ async function quotaCommand(
     case 'set': {
       await asAdmin(ctx, deps, env, ip);
       if (env.infoBytes === undefined) throw stringError('info.bytesCons must be a whole number, 0 or more');
-      if (findUser(deps, env.infoUser, manager.config.userDBN) === undefined) {
+      if (findUser(deps, env.infoUser, manager.userDBN) === undefined) {
         throw stringError(`no user "${env.infoUser}"`);
       }
       manager.setConsumption(env.infoUser, env.infoBytes);
@@ -122,7 +125,7 @@ async function quotaCommand(
     }
     case 'show': {
       await loggedIn(deps, env, ip);
-      const { name, userDBN, resetCycleMs, groupQuota } = manager.config;
+      const { name, userDBN, resetCycleMs, configuredGroupQuota: groupQuota } = manager;
       const quotas = Object.fromEntries(
         [...groupQuota].map(([group, bytes]) => [group, formatSizeGo(bytes)]),
       );
@@ -135,8 +138,8 @@ async function quotaCommand(
 }
 
 /** pmproxy's UserInfo for `user` under `manager`. */
-function userInfo(deps: ApiDeps, manager: DownloadQuotaManager, user: string): Record<string, unknown> {
-  const db = findUser(deps, user, manager.config.userDBN);
+function userInfo(deps: ApiDeps, manager: DownloadQuota, user: string): Record<string, unknown> {
+  const db = findUser(deps, user, manager.userDBN);
   if (db === undefined) throw stringError(`no user "${user}"`);
   const s = userStatus(deps, db, user, manager.name);
   return {

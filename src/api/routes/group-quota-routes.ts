@@ -5,7 +5,7 @@ import type { ApiDeps } from '../deps.js';
 import { badRequest, notFound } from '../errors.js';
 import { requireAdmin } from '../guards.js';
 import { quotaManagers } from '../managers-in-order.js';
-import type { DownloadQuotaManager } from '../../managers/dwn-cons-r.js';
+import type { DownloadQuota } from '../user-status.js';
 
 /** A group's download quota in one dwnConsR: the TOML value, the admin's override, and the one in force. */
 export interface GroupQuotaRow {
@@ -17,10 +17,10 @@ export interface GroupQuotaRow {
   readonly bytes: number;
 }
 
-function rowsOf(quota: DownloadQuotaManager, deps: ApiDeps): GroupQuotaRow[] {
+function rowsOf(quota: DownloadQuota, deps: ApiDeps): GroupQuotaRow[] {
   const overrides = deps.services.store.groupQuotas.forManager(quota.name);
   return [...quota.groupQuota()].map(([group, bytes]) => {
-    const toml = quota.config.groupQuota.get(group);
+    const toml = quota.configuredGroupQuota.get(group);
     const override = overrides.get(group);
     return {
       manager: quota.name,
@@ -33,7 +33,7 @@ function rowsOf(quota: DownloadQuotaManager, deps: ApiDeps): GroupQuotaRow[] {
   });
 }
 
-function managerNamed(deps: ApiDeps, name: string): DownloadQuotaManager {
+function managerNamed(deps: ApiDeps, name: string): DownloadQuota {
   const quota = quotaManagers(deps).find((m) => m.name === name);
   if (quota === undefined) throw notFound(`no download quota named "${name}"`);
   return quota;

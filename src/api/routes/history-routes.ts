@@ -1,6 +1,5 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type { DownloadQuotaManager } from '../../managers/dwn-cons-r.js';
 import type { Manager } from '../../managers/types.js';
 import { listAllUsers } from '../../users/all-users.js';
 import { lastDays } from '../../util/local-day.js';
@@ -10,7 +9,7 @@ import { badRequest, notFound } from '../errors.js';
 import { requireAdmin } from '../guards.js';
 import { sessionManager } from '../login.js';
 import { quotaManagers } from '../managers-in-order.js';
-import { findUser, quotaOf } from '../user-status.js';
+import { findUser, quotaOf, type DownloadQuota } from '../user-status.js';
 
 /** How many days the charts draw, today included. */
 export const HISTORY_DAYS = 30;
@@ -28,7 +27,7 @@ interface ChartQuota {
 }
 
 /** The last HISTORY_DAYS days of `users` (everyone when undefined) under `quota`, zeros included. */
-function history(deps: ApiDeps, quota: DownloadQuotaManager, users?: readonly string[]): DayTotal[] {
+function history(deps: ApiDeps, quota: DownloadQuota, users?: readonly string[]): DayTotal[] {
   const days = lastDays(deps.services.clock.now(), HISTORY_DAYS);
   const first = days[0] ?? '';
   const last = days.at(-1) ?? '';
@@ -55,7 +54,7 @@ export function historyRoutes(router: Router, deps: ApiDeps): void {
   router.get('/api/history', async (ctx) => {
     const caller = await authenticate(ctx, deps);
     const { user, manager } = caller.claims;
-    const db = findUser(deps, user, sessionManager(deps, manager).config.auth);
+    const db = findUser(deps, user, sessionManager(deps, manager).auth);
     if (db === undefined) throw notFound(`${user} is no longer in any user database`);
     const quota = quotaOf(deps, db.name);
     ctx.set('Cache-Control', 'no-store');
@@ -77,7 +76,7 @@ export function historyRoutes(router: Router, deps: ApiDeps): void {
           : `no download quota named "${wanted}"`,
       );
     }
-    const users = listAllUsers(deps.users()).filter((u) => u.db === quota.config.userDBN);
+    const users = listAllUsers(deps.users()).filter((u) => u.db === quota.userDBN);
     const base = { ...chartQuota(quota), managers: quotas.map(chartQuota) };
     ctx.set('Cache-Control', 'no-store');
     const user = queryText(ctx, 'user');

@@ -11,7 +11,7 @@ export function statusRoutes(router: Router, deps: ApiDeps): void {
   router.get('/api/status', async (ctx) => {
     const caller = await authenticate(ctx, deps);
     const { user, manager } = caller.claims;
-    const db = findUser(deps, user, sessionManager(deps, manager).config.auth);
+    const db = findUser(deps, user, sessionManager(deps, manager).auth);
     if (db === undefined) throw notFound(`${user} is no longer in any user database`);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { ...userStatus(deps, db, user), refusals: deps.refusals?.recent(caller.ip, user) ?? [] };

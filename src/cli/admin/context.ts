@@ -7,6 +7,7 @@ import { buildGeneration, closeGeneration, commitGeneration } from '../../config
 import { assembleServices } from '../../managers/services.js';
 import { SqliteStore } from '../../store/sqlite.js';
 import type { Manager, Services } from '../../managers/types.js';
+import { withCapability, type ManagerWith } from '../../managers/capabilities.js';
 import { systemClock } from '../../util/clock.js';
 import { silentLogger } from '../../util/logger.js';
 
@@ -50,13 +51,14 @@ export function openAdminContext(configDir: string): AdminContext {
   };
 }
 
-export function managersOfKind(ctx: AdminContext, kind: string, only?: string): Manager[] {
-  const found = [...ctx.managers.values()].filter((m) => m.kind === kind);
+/** The session managers (sessionIPM), or the one named `only`. */
+export function sessionManagersOf(ctx: AdminContext, only?: string): ManagerWith<'sessions'>[] {
+  const found = withCapability(ctx.managers.values(), 'sessions');
   if (only === undefined) return found;
   const named = found.filter((m) => m.name === only);
   if (named.length === 0) {
     throw new CommandError(
-      `no ${kind} named "${only}" (there is: ${found.map((m) => m.name).join(', ') || 'none'})`,
+      `no sessionIPM named "${only}" (there is: ${found.map((m) => m.name).join(', ') || 'none'})`,
     );
   }
   return named;

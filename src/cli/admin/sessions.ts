@@ -2,7 +2,7 @@ import { CommandError } from '../command-error.js';
 import { isIP } from 'node:net';
 import { normalizeIp } from '../../util/ip.js';
 import { UsageError } from '../usage-error.js';
-import { controlSocketPath, managersOfKind, type AdminContext } from './context.js';
+import { controlSocketPath, sessionManagersOf, type AdminContext } from './context.js';
 import { askServer } from './ask-server.js';
 import type { SessionRecord } from '../../store/types.js';
 import type { AdminFlags } from './dispatch.js';
@@ -42,7 +42,7 @@ export async function sessionCommand(
       const [user, ip] = args;
       if (user === undefined || ip === undefined) throw new UsageError('session open USER IP');
       if (isIP(ip) === 0) throw new UsageError(`"${ip}" is not an IP address`);
-      const candidates = managersOfKind(ctx, 'sessionIPM', flags.manager);
+      const candidates = sessionManagersOf(ctx, flags.manager);
       const manager = candidates[0];
       if (manager === undefined) {
         process.stderr.write('pmproxy: managers.toml has no [[sessionIPM]]\n');
@@ -53,7 +53,7 @@ export async function sessionCommand(
           `several sessionIPM managers (${candidates.map((m) => m.name).join(', ')}): pick one with --manager`,
         );
       }
-      const db = String(manager.settings()['auth']);
+      const db = manager.auth;
       if (ctx.services.users.get(db)?.groups(user) === undefined) {
         throw new CommandError(`no such user "${user}" in user database "${db}"`);
       }
@@ -68,9 +68,7 @@ export async function sessionCommand(
       if (isIP(who) !== 0) {
         const ip = normalizeIp(who);
         const names =
-          flags.manager !== undefined
-            ? [flags.manager]
-            : managersOfKind(ctx, 'sessionIPM').map((m) => m.name);
+          flags.manager !== undefined ? [flags.manager] : sessionManagersOf(ctx).map((m) => m.name);
         for (const name of names) if (sessions.close(name, ip)) closed += 1;
       } else {
         closed = sessions.closeUser(who, flags.manager);
