@@ -35,6 +35,8 @@ export const SERVER_DEFAULTS = {
   readTimeout: 30_000,
   writeTimeout: 20_000,
   storePath: join('data', 'pmproxy.db'),
+  /** SIGTERM: how long requests, uploads and tunnels in flight may take to finish. */
+  gracefulTimeout: 10_000,
   // One address is one user here (sessions bind addresses): browsers open at most 32 connections
   // to a proxy, so this leaves room for several programs while one host cannot take the budget.
   proxyMaxConnectionsPerAddress: 256,
@@ -51,10 +53,11 @@ export function parseServerConfig(values: TomlTable, dir: string, issues: Issues
   // No [files] table, no file server: storing files is a surface an admin opens on purpose.
   const filesTable = top.table('files');
   const files = filesTable === undefined ? undefined : readFiles(filesTable, dir);
+  const gracefulTimeout = top.duration('gracefulTimeout') ?? SERVER_DEFAULTS.gracefulTimeout;
   const log = readLog(top.table('log') ?? empty('log', issues), dir);
   const metrics = readMetrics(top.table('metrics') ?? empty('metrics', issues));
   top.done();
-  const settings = { api, proxy, store, log, metrics };
+  const settings = { api, proxy, store, log, metrics, gracefulTimeout };
   return files === undefined ? settings : { ...settings, files };
 }
 

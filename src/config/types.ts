@@ -82,6 +82,8 @@ export interface ServerConfig {
   readonly log: LogSettings;
   /** `[metrics]`: a listener of its own for /metrics. */
   readonly metrics: MetricsSettings;
+  /** `gracefulTimeout` (ms): on SIGTERM, how long what is in flight may take to finish. */
+  readonly gracefulTimeout: number;
   /** `[files]`; undefined when server.toml has no such table (no file server). */
   readonly files?: FileSettings;
 }

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { listenOn } from '../server/listen-on.js';
 import { AccessEntry, accessToLogger } from './access-log.js';
 import type { AccessSink } from './access-record.js';
@@ -81,6 +82,11 @@ export interface ProxyServer {
   close(graceMs?: number): Promise<void>;
 }
 
+/** How long idle keep-alive connections stay open once closing began, for a request already on its way. */
+const IDLE_LINGER_MS = 1_000;
+
+const netClose = net.Server.prototype.close;
+
 /** A forward proxy (absolute-URI HTTP and CONNECT) that asks the policy about every request. */
 export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   const { log } = options;
@@ -97,6 +103,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   const emptied: Array<() => void> = [];
   let requests = 0;
   let closing: Promise<void> | undefined;
+  let lingerOver = false;
 
   const readTimeout = settings.readTimeout;
   const server = http.createServer({
@@ -157,7 +164,8 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     refusals: options.refusals ?? new RefusalLog(),
     flows: options.flows ?? new LiveFlows(),
     responseDone: () => {
-      if (closing !== undefined) setImmediate(() => server.closeIdleConnections());
+      // Past the linger, a connection whose answer just ended is closed at once.
+      if (lingerOver) setImmediate(() => server.closeIdleConnections());
     },
   };
 
@@ -257,6 +265,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       closing ??= new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
+          clearTimeout(linger);
           rt.agents.destroyAll();
           // The server counts a socket gone when it is destroyed; its 'close' comes a little later.
           if (connections.size === 0) resolve();
@@ -265,9 +274,18 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
         const timer = setTimeout(() => {
           for (const socket of connections) socket.destroy();
         }, graceMs);
-        if (server.listening) server.close(done);
+        // net's close, not http's: http.Server.close also closes idle keep-alive connections at once,
+        // and a client sending its next request on one at that moment gets a reset. They are kept a
+        // moment instead, and a request that comes meanwhile is answered, with Connection: close.
+        if (server.listening) netClose.call(server, done);
         else done();
-        server.closeIdleConnections();
+        const linger = setTimeout(
+          () => {
+            lingerOver = true;
+            server.closeIdleConnections();
+          },
+          Math.min(IDLE_LINGER_MS, graceMs),
+        );
       });
       return closing;
     },

@@ -351,7 +351,7 @@ export class Gateway {
   }
 
   /** Stops accepting, lets requests in flight finish up to `graceMs`, flushes, closes the store. */
-  stop(graceMs = 10_000): Promise<void> {
+  stop(graceMs = this.config.server.gracefulTimeout): Promise<void> {
     this.#stopping ??= (async () => {
       if (this.#persistTimer !== undefined) clearInterval(this.#persistTimer);
       this.#consumptionWriter?.stop();

@@ -12,6 +12,8 @@ const LIVE: ReadonlySet<string> = new Set([
   'proxy.writeTimeout',
   'proxy.idleTimeout',
   'proxy.readTimeout',
+  // Read when the gateway stops.
+  'gracefulTimeout',
 ]);
 
 function isLive(path: string): boolean {

@@ -62,7 +62,7 @@ describe('proxy: connections and shutdown', () => {
   });
 
   it(
-    'closes idle keep-alive connections without waiting for the grace period',
+    'closes idle keep-alive connections after a moment, without waiting for the grace period',
     { timeout: 10_000 },
     async () => {
       const origin = await startOrigin();
@@ -72,6 +72,37 @@ describe('proxy: connections and shutdown', () => {
         assert.equal((await viaProxy(tp.port, `${origin.base}/`, { agent })).status, 200);
         assert.equal(tp.proxy.stats().connections, 1);
         await tp.proxy.close(60_000);
+        assert.equal(tp.proxy.stats().connections, 0);
+      } finally {
+        agent.destroy();
+        await origin.close();
+      }
+    },
+  );
+
+  it(
+    'answers a request that comes on an idle keep-alive connection while closing, with Connection: close',
+    { timeout: 10_000 },
+    async () => {
+      const origin = await startOrigin();
+      const tp = await startTestProxy(new TestPolicy());
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const first = await viaProxy(tp.port, `${origin.base}/bytes/10`, { agent });
+        assert.equal(first.status, 200);
+        assert.notEqual(first.headers.connection, 'close');
+        const closed = tp.proxy.close(5_000);
+        // The client did not see the close coming: its next request goes on the idle connection.
+        const second = await viaProxy(tp.port, `${origin.base}/bytes/10`, { agent });
+        assert.equal(second.status, 200);
+        assert.equal(second.body.length, 10);
+        assert.equal(second.headers.connection, 'close');
+        await assert.rejects(
+          viaProxy(tp.port, `${origin.base}/bytes/10`),
+          /ECONNREFUSED/u,
+          'no new connection',
+        );
+        await closed;
         assert.equal(tp.proxy.stats().connections, 0);
       } finally {
         agent.destroy();

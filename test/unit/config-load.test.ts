@@ -156,6 +156,30 @@ describe('defaults', () => {
     assert.equal(api.httpsKey, join(dir, 'key.pem'));
     assert.equal(api.webStaticFilesDir, DEFAULT_WEB_DIR);
     assert.equal(store.path, join(dir, 'data', 'pmproxy.db'));
+    assert.equal(config.server.gracefulTimeout, 10_000);
+    assert.deepEqual(config.server.log, { access: 'json', level: 'info' });
+    assert.deepEqual(config.server.metrics, {});
+  });
+
+  it('reads gracefulTimeout, [log] and [metrics.server], and names what is wrong with them', () => {
+    const dir = configDir(
+      CAMPUS,
+      'gracefulTimeout = "45s"\n[log]\naccess = "squid"\naccessFile = "logs/a.log"\n[metrics.server]\naddr = ":9464"\n',
+    );
+    const { server } = loadConfig(dir);
+    assert.equal(server.gracefulTimeout, 45_000);
+    assert.deepEqual(server.log, { access: 'squid', level: 'info', accessFile: join(dir, 'logs', 'a.log') });
+    assert.deepEqual(server.metrics, { server: { addr: { host: '', port: 9464 } } });
+    const lines = errorsOf(
+      configDir(
+        CAMPUS,
+        'gracefulTimeout = "soon"\n[log]\naccess = "apache"\nlevel = "debug"\n[metrics.server]\n',
+      ),
+    );
+    one(lines, /^server\.toml:1: gracefulTimeout: /u);
+    one(lines, /^server\.toml:3: log\.access: must be one of "json", "squid", "combined", not "apache"/u);
+    one(lines, /^server\.toml:4: log\.level: must be one of "info", "warn", "error", not "debug"/u);
+    one(lines, /^server\.toml:5: metrics\.server\.addr: is required/u);
   });
 
   it('gives every surface a rule: [policy] entries, or the documented defaults', () => {
