@@ -85,7 +85,10 @@ export interface ProxyServer {
 /** How long idle keep-alive connections stay open once closing began, for a request already on its way. */
 const IDLE_LINGER_MS = 1_000;
 
-const netClose = net.Server.prototype.close;
+/** Stops listening, as net.Server does: without http.Server's closing of idle connections. */
+function stopListening(server: http.Server, done: () => void): void {
+  Reflect.apply(net.Server.prototype.close, server, [done]);
+}
 
 /** A forward proxy (absolute-URI HTTP and CONNECT) that asks the policy about every request. */
 export function createProxyServer(options: ProxyServerOptions): ProxyServer {
@@ -277,7 +280,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
         // net's close, not http's: http.Server.close also closes idle keep-alive connections at once,
         // and a client sending its next request on one at that moment gets a reset. They are kept a
         // moment instead, and a request that comes meanwhile is answered, with Connection: close.
-        if (server.listening) netClose.call(server, done);
+        if (server.listening) stopListening(server, done);
         else done();
         const linger = setTimeout(
           () => {
