@@ -87,7 +87,7 @@ const IDLE_LINGER_MS = 1_000;
 
 /** Stops listening, as net.Server does: without http.Server's closing of idle connections. */
 function stopListening(server: http.Server, done: () => void): void {
-  Reflect.apply(net.Server.prototype.close, server, [done]);
+  net.Server.prototype.close.call(server, done);
 }
 
 /** A forward proxy (absolute-URI HTTP and CONNECT) that asks the policy about every request. */
