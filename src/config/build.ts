@@ -1,6 +1,9 @@
 import type { LoadedConfig } from './load.js';
 import type { Manager, Services } from '../managers/types.js';
 import type { Store } from '../store/types.js';
+import { assembleServices } from '../managers/services.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
 import type { UserDirectory } from '../users/types.js';
 import { UserDirectoryImpl } from '../users/directory.js';
 import { mapDBKind } from '../users/map-db.js';
@@ -43,4 +46,15 @@ export function buildManagers(loaded: LoadedConfig, services: Services): Map<str
     throw err;
   }
   return managers;
+}
+
+/** The shared services over `store` for a loaded configuration: its user databases and folder. */
+export function servicesFor(loaded: LoadedConfig, store: Store, clock: Clock, log: Logger): Services {
+  return assembleServices({
+    store,
+    users: buildUserDirectory(loaded, store),
+    clock,
+    log,
+    configDir: loaded.dir,
+  });
 }

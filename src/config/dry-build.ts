@@ -1,8 +1,7 @@
-import { assembleServices } from '../managers/services.js';
 import { SqliteStore } from '../store/sqlite.js';
 import { systemClock } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
-import { buildUserDirectory } from './build.js';
+import { servicesFor } from './build.js';
 import { buildGeneration, closeGeneration } from './generation.js';
 import { ConfigError, type ConfigIssue } from './issues.js';
 import type { LoadedConfig } from './load.js';
@@ -16,13 +15,7 @@ import { MANAGERS_FILE } from './load.js';
 export async function dryBuild(config: LoadedConfig): Promise<ConfigIssue[]> {
   const store = SqliteStore.open(':memory:');
   try {
-    const services = assembleServices({
-      store,
-      users: buildUserDirectory(config, store),
-      clock: systemClock,
-      log: silentLogger,
-      configDir: config.dir,
-    });
+    const services = servicesFor(config, store, systemClock, silentLogger);
     await closeGeneration(buildGeneration(config, services));
     return [];
   } catch (err) {

@@ -1,5 +1,7 @@
 import { removePidFile, writePidFile } from './pid-file.js';
-import type { ListenerName } from './inherited-sockets.js';
+import { checkInherited, fdOf, type ListenerName } from './inherited-sockets.js';
+import { Reloads, type ReloadResult, type ReloadWatcher } from './reloads.js';
+export type { ReloadResult, ReloadWatcher } from './reloads.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { LiveState } from '../metrics/live-gauges.js';
 import { Observability } from './observability.js';
@@ -8,19 +10,12 @@ import { liveState } from './live-state.js';
 import { LiveFlows } from '../proxy/live-flows.js';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { buildUserDirectory } from '../config/build.js';
-import {
-  buildGeneration,
-  closeGeneration,
-  commitGeneration,
-  loadGeneration,
-  type Generation,
-} from '../config/generation.js';
+import { servicesFor } from '../config/build.js';
+import { buildGeneration, closeGeneration, commitGeneration, type Generation } from '../config/generation.js';
 import { ownListeners } from './own-listener-list.js';
 import { SqliteStore } from '../store/sqlite.js';
 import { ConsumptionWriter } from '../metering/consumption-writer.js';
 import type { RulePolicy } from '../rules/policy.js';
-import { assembleServices } from '../managers/services.js';
 import type { Manager, Services } from '../managers/types.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
@@ -28,13 +23,12 @@ import type { Logger } from '../util/logger.js';
 import type { OwnListener } from '../proxy/own-listeners.js';
 import { createProxyServer, type ProxyServer } from '../proxy/server.js';
 import { startWebServer, type WebServer } from './web-server.js';
-import { ConfigError, formatIssue } from '../config/issues.js';
+import { formatIssue } from '../config/issues.js';
 import type { UserDirectory } from '../users/types.js';
 import type { ApiDeps } from '../api/deps.js';
 import { fileRouteDeps, mountApi } from '../api/app.js';
 import { ExpiryJob } from '../files/expiry-job.js';
 import { startPlainFileServer, type PlainFileServer } from './plain-file-server.js';
-import { restartNeeded } from './restart-needed.js';
 import { TokenSigner } from '../api/tokens.js';
 import { LoginLimiter } from '../auth/login-limiter.js';
 import { verifyGate } from '../auth/verify-gate.js';
@@ -43,16 +37,6 @@ import { CONTROL_SOCKET_NAME, startControlSocket, type ControlSocket } from './c
 import { controlRoutes } from './control-routes.js';
 import { RefusalLog } from '../proxy/refusal-log.js';
 import { seedUsers, type SeededUsers } from '../users/seed-users.js';
-
-export interface ReloadResult {
-  readonly ok: boolean;
-  readonly messages: string[];
-}
-
-export interface ReloadWatcher {
-  reloading(): Promise<void>;
-  reloaded(result: ReloadResult): Promise<void>;
-}
 
 export interface GatewayOptions {
   readonly configDir: string;
@@ -85,12 +69,9 @@ export class Gateway {
   #ownListeners: readonly OwnListener[] = [];
   /** Where `pmproxy quota show` and the like get live figures. */
   #control: ControlSocket | undefined;
-  /** Told before and after every reload, whoever asked for it (systemd's RELOADING=1 / READY=1). */
-  #reloadWatcher: ReloadWatcher | undefined;
   /** `pmproxy.pid` beside the store, for admins and `pmproxy reload` when the control socket is gone. */
   #pidFile: string | undefined;
-  /** Reloads run one at a time: a SIGHUP during `pmproxy reload` waits for it. */
-  #reloads: Promise<unknown> = Promise.resolve();
+  readonly #reloads: Reloads;
   /** The users `[sqlDB.seed]` put in the store at this start (the first one only). */
   seeded: readonly SeededUsers[] = [];
 
@@ -104,6 +85,8 @@ export class Gateway {
     readonly observed: Observability,
   ) {
     this.#generation = generation;
+    const slot = { get: () => this.#generation, set: (next: Generation) => (this.#generation = next) };
+    this.#reloads = new Reloads(slot, services, log, observed.metrics);
   }
 
   static async start(options: GatewayOptions): Promise<Gateway> {
@@ -120,13 +103,7 @@ export class Gateway {
       store.close();
       throw err;
     }
-    const services = assembleServices({
-      store,
-      users: buildUserDirectory(config, store),
-      clock,
-      log,
-      configDir: config.dir,
-    });
+    const services = servicesFor(config, store, clock, log);
     let generation: Generation;
     try {
       generation = buildGeneration(config, services);
@@ -306,48 +283,14 @@ export class Gateway {
     }
   }
 
-  /**
-   * Re-reads the configuration. A bad one is refused and the running one stays; listeners are kept
-   * (what needs a restart, such as an address, is reported by key).
-   */
+  /** Re-reads the configuration; see Reloads. SIGHUP and `pmproxy reload` both come here. */
   reload(): Promise<ReloadResult> {
-    const next = this.#reloads.then(async () => {
-      await this.#reloadWatcher?.reloading();
-      const result = await this.#reloadNow();
-      await this.#reloadWatcher?.reloaded(result);
-      return result;
-    });
-    this.#reloads = next.catch(() => undefined);
-    return next;
+    return this.#reloads.run();
   }
 
   /** Whoever must know of reloads (serve: systemd); one at a time. */
   watchReloads(watcher: ReloadWatcher): void {
-    this.#reloadWatcher = watcher;
-  }
-
-  async #reloadNow(): Promise<ReloadResult> {
-    const built = loadGeneration(this.#generation.config.dir, this.services);
-    if (!built.ok) {
-      for (const m of built.messages) this.log.error(`reload refused: ${m}`, { kind: 'config' });
-      this.metrics.reload(false);
-      return { ok: false, messages: built.messages };
-    }
-    const next = built.generation;
-    const { config } = next;
-    const old = this.#generation;
-    commitGeneration(next, this.services);
-    this.#generation = next;
-    const messages = config.warnings.map(formatIssue);
-    const needRestart = restartNeeded(old.config.server, config.server);
-    if (needRestart.length > 0) {
-      messages.push(`server.toml changed: ${needRestart.join(', ')} apply only after a restart`);
-    }
-    for (const m of messages) this.log.warn(m, { kind: 'config' });
-    await closeGeneration(old);
-    this.metrics.reload(true);
-    this.log.info('configuration reloaded', { rules: [...config.rules.keys()] });
-    return { ok: true, messages };
+    this.#reloads.watch(watcher);
   }
 
   /** Stops accepting, lets requests in flight finish up to `graceMs`, flushes, closes the store. */
@@ -365,32 +308,5 @@ export class Gateway {
       this.services.store.close();
     })();
     return this.#stopping;
-  }
-}
-
-function fdOf(inherited: ReadonlyMap<ListenerName, number>, name: ListenerName): { fd?: number } {
-  const fd = inherited.get(name);
-  return fd === undefined ? {} : { fd };
-}
-
-/** A socket passed for a listener server.toml does not have is a unit and a config out of step. */
-function checkInherited(inherited: ReadonlyMap<ListenerName, number>, config: LoadedConfig): void {
-  const has: Record<ListenerName, boolean> = {
-    proxy: true,
-    api: true,
-    files: config.server.files?.server !== undefined,
-    metrics: config.server.metrics.server !== undefined,
-  };
-  for (const name of inherited.keys()) {
-    if (!has[name]) {
-      const table = name === 'files' ? '[files.server]' : '[metrics.server]';
-      throw new ConfigError([
-        {
-          file: 'server.toml',
-          path: '',
-          message: `systemd passed a socket for the ${name} listener, but there is no ${table}`,
-        },
-      ]);
-    }
   }
 }

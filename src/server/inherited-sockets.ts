@@ -1,3 +1,5 @@
+import { ConfigError } from '../config/issues.js';
+import type { LoadedConfig } from '../config/load.js';
 /** The first descriptor systemd passes (SD_LISTEN_FDS_START). */
 const FIRST_FD = 3;
 
@@ -39,4 +41,31 @@ export function inheritedSockets(env: NodeJS.ProcessEnv = process.env): Map<List
     sockets.set(listener, FIRST_FD + i);
   }
   return sockets;
+}
+
+export function fdOf(inherited: ReadonlyMap<ListenerName, number>, name: ListenerName): { fd?: number } {
+  const fd = inherited.get(name);
+  return fd === undefined ? {} : { fd };
+}
+
+/** A socket passed for a listener server.toml does not have is a unit and a config out of step. */
+export function checkInherited(inherited: ReadonlyMap<ListenerName, number>, config: LoadedConfig): void {
+  const has: Record<ListenerName, boolean> = {
+    proxy: true,
+    api: true,
+    files: config.server.files?.server !== undefined,
+    metrics: config.server.metrics.server !== undefined,
+  };
+  for (const name of inherited.keys()) {
+    if (!has[name]) {
+      const table = name === 'files' ? '[files.server]' : '[metrics.server]';
+      throw new ConfigError([
+        {
+          file: 'server.toml',
+          path: '',
+          message: `systemd passed a socket for the ${name} listener, but there is no ${table}`,
+        },
+      ]);
+    }
+  }
 }

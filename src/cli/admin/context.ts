@@ -2,9 +2,8 @@ import { dirname, join } from 'node:path';
 import { CONTROL_SOCKET_NAME } from '../../server/control-socket.js';
 import { CommandError } from '../command-error.js';
 import { loadConfig, type LoadedConfig } from '../../config/load.js';
-import { buildUserDirectory } from '../../config/build.js';
+import { servicesFor } from '../../config/build.js';
 import { buildGeneration, closeGeneration, commitGeneration } from '../../config/generation.js';
-import { assembleServices } from '../../managers/services.js';
 import { SqliteStore } from '../../store/sqlite.js';
 import type { Manager, Services } from '../../managers/types.js';
 import { withCapability, type ManagerWith } from '../../managers/capabilities.js';
@@ -22,13 +21,7 @@ export interface AdminContext {
 export function openAdminContext(configDir: string): AdminContext {
   const config = loadConfig(configDir);
   const store = SqliteStore.open(config.server.store.path);
-  const services = assembleServices({
-    store,
-    users: buildUserDirectory(config, store),
-    clock: systemClock,
-    log: silentLogger,
-    configDir: config.dir,
-  });
+  const services = servicesFor(config, store, systemClock, silentLogger);
   let generation;
   try {
     generation = buildGeneration(config, services);
