@@ -19,7 +19,7 @@ export async function requireRule(
   const surface: Surface = rule;
   const context = ruleContext(surface, caller?.ip ?? callerIp(ctx), deps.services.clock.now());
   const decision = await deps.policy().decide(rule, context);
-  deps.metrics?.decision(rule, decision.allow, decidingManager(decision.trace));
+  deps.metrics?.decision(rule, decision.allow, decidingManager(decision));
   if (decision.allow) return;
   const managers = refusals(decision.trace).map((t) => ({ name: t.name, type: t.kind, reason: t.reason }));
   throw new ApiError(403, 'forbidden', `the ${rule} rule does not allow this (${decision.result})`, {

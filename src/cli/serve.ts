@@ -73,6 +73,15 @@ export async function serve(configDir: string): Promise<number> {
       `pmproxy: file server at ${gateway.web.url}${files.prefix}${plain}, files in ${files.storeDir}\n`,
     );
   }
+  const metricsServer = gateway.observed.metricsServer;
+  if (metricsServer !== undefined) {
+    const { address, port } = metricsServer.address();
+    process.stdout.write(
+      `pmproxy: metrics on http://${address.includes(':') ? `[${address}]` : address}:${port}/metrics\n`,
+    );
+  }
+  const { access, accessFile } = gateway.config.server.log;
+  if (accessFile !== undefined) process.stdout.write(`pmproxy: access log (${access}) in ${accessFile}\n`);
   process.stdout.write(`pmproxy: store ${gateway.config.server.store.path}, config ${gateway.config.dir}\n`);
   for (const { db, users } of gateway.seeded) {
     if (users.length === 0) continue;

@@ -58,7 +58,7 @@ export class AccessEntry {
   judged(decision: Decision): void {
     this.result = decision.result;
     this.user = decision.user;
-    if (!decision.allow) this.decidedBy = decidingManager(decision.trace);
+    if (!decision.allow) this.decidedBy = decidingManager(decision);
     const parent = decision.route?.parentProxy;
     this.peer = !decision.allow ? undefined : parent === undefined ? this.host : `parent:${parent.host}`;
   }

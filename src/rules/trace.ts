@@ -1,4 +1,4 @@
-import type { TraceEntry } from './decision.js';
+import type { Decision, TraceEntry } from './decision.js';
 
 /**
  * A trace on one line, for logs and plain-text deny pages:
@@ -17,10 +17,17 @@ export function describeTrace(trace: readonly TraceEntry[]): string {
 
 /**
  * The manager a denial is put down to, for logs and metrics: a used-up quota first (what the person
- * can do something about), else the first that said no.
+ * can do something about), then, for a 407, the proxyAuth that asked for credentials, else the
+ * first that said no.
  */
-export function decidingManager(trace: readonly TraceEntry[]): string | undefined {
-  return (trace.find((e) => e.quotaExhausted === true) ?? trace.find((e) => e.match === false))?.name;
+export function decidingManager(decision: Pick<Decision, 'trace' | 'challenge'>): string | undefined {
+  const { trace } = decision;
+  const challenger =
+    decision.challenge === undefined
+      ? undefined
+      : trace.find((e) => e.kind === 'proxyAuth' && e.match === false);
+  return (trace.find((e) => e.quotaExhausted === true) ?? challenger ?? trace.find((e) => e.match === false))
+    ?.name;
 }
 
 /** The reached managers that said no, which a deny page names. */
