@@ -80,3 +80,23 @@ async function resolvedOwnListener(
   }
   return candidates.find((l) => addresses.some((a) => reaches(l, a, target.port)));
 }
+
+/**
+ * The proxy's own listener followed by the gateway's others, as one list that stays the same object
+ * while the others do (the proxy asks on every request).
+ */
+export function withSelf(
+  self: OwnListener,
+  others: () => readonly OwnListener[],
+): () => readonly OwnListener[] {
+  let othersSeen: readonly OwnListener[] | undefined;
+  let all: readonly OwnListener[] = [self];
+  return () => {
+    const now = others();
+    if (now !== othersSeen) {
+      othersSeen = now;
+      all = [self, ...now];
+    }
+    return all;
+  };
+}

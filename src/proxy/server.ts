@@ -1,6 +1,7 @@
-import net from 'node:net';
 import { listenOn } from '../server/listen-on.js';
-import { AccessEntry, accessToLogger } from './access-log.js';
+import { accessToLogger } from './access-log.js';
+import { ClientConnections } from './client-connections.js';
+import { answerClientErrors } from './client-errors.js';
 import type { AccessSink } from './access-record.js';
 import { LiveFlows } from './live-flows.js';
 import http from 'node:http';
@@ -12,11 +13,10 @@ import type { Policy } from '../rules/decision.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { handleConnect } from './connect-tunnel.js';
-import { errorAnswer } from './deny-page.js';
 import { handleForward } from './forward-http.js';
 import { InternalTargets } from './internal-targets.js';
 import { realSleep, type Sleep } from './metered-flow.js';
-import type { OwnListener } from './own-listeners.js';
+import { withSelf, type OwnListener } from './own-listeners.js';
 import { normalizeClientIp } from './request-target.js';
 import { noop, type ProxyRuntime } from './runtime.js';
 import { AgentPool } from './upstream-agents.js';
@@ -24,8 +24,6 @@ import { RefusalLog } from './refusal-log.js';
 import { limitConnections } from '../server/connection-limits.js';
 import { defaultProxyMaxConnections } from '../server/descriptor-budget.js';
 import { RateLimitedWarning } from '../util/rate-limited-warning.js';
-import { writeRawAnswer } from './write-answer.js';
-import { PARSE_ERROR_TEXT, parseErrorStatus } from '../server/parse-error-answer.js';
 
 export interface ProxyServerOptions {
   /** The policy, or a getter for it so that a configuration reload swaps it without a restart. */
@@ -82,13 +80,8 @@ export interface ProxyServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** How long idle keep-alive connections stay open once closing began, for a request already on its way. */
-const IDLE_LINGER_MS = 1_000;
-
-/** Stops listening, as net.Server does: without http.Server's closing of idle connections. */
-function stopListening(server: http.Server, done: () => void): void {
-  net.Server.prototype.close.call(server, done);
-}
+/** The same empty list every time: withSelf rebuilds its list only when the others change. */
+const NO_OTHERS: readonly OwnListener[] = [];
 
 /** A forward proxy (absolute-URI HTTP and CONNECT) that asks the policy about every request. */
 export function createProxyServer(options: ProxyServerOptions): ProxyServer {
@@ -97,30 +90,9 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   const getSettings =
     typeof options.settings === 'function' ? options.settings : () => options.settings as ProxySettings;
   const settings = getSettings();
-  const connections = new Set<Socket>();
   const tunnels = new Set<Socket>();
-  /** Sockets with a response under way: a parse error there cannot be answered, only cut. */
-  const busy = new Map<Socket, number>();
-  const answered = new WeakSet<Duplex>();
-  /** Waiting for the last connection to close. */
-  const emptied: Array<() => void> = [];
-  let requests = 0;
-  let closing: Promise<void> | undefined;
-  let lingerOver = false;
-
-  const readTimeout = settings.readTimeout;
-  const server = http.createServer({
-    maxHeaderSize: settings.maxHeaderSize,
-    insecureHTTPParser: false,
-    requireHostHeader: false,
-    joinDuplicateHeaders: false,
-    noDelay: true,
-    highWaterMark: FLOW_HIGH_WATER_MARK,
-    headersTimeout: readTimeout,
-    requestTimeout: 0,
-    keepAliveTimeout: settings.idleTimeout,
-    connectionsCheckingInterval: readTimeout > 0 ? Math.min(30_000, Math.max(250, readTimeout / 4)) : 30_000,
-  });
+  const server = createHttpServer(settings);
+  const clients = new ClientConnections(server);
 
   const internalTargets = new InternalTargets(() => getSettings().allowInternal);
   /** Known once listening; kept, since asking the socket is a system call. */
@@ -131,18 +103,6 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       if (bound === undefined) throw new Error('the proxy is not listening');
       return bound;
     },
-  };
-  const none: readonly OwnListener[] = [];
-  const others = options.ownListeners ?? (() => none);
-  let othersSeen: readonly OwnListener[] | undefined;
-  let all: readonly OwnListener[] = [self];
-  const ownListeners = (): readonly OwnListener[] => {
-    const now = others();
-    if (now !== othersSeen) {
-      othersSeen = now;
-      all = [self, ...now];
-    }
-    return all;
   };
   const rt: ProxyRuntime = {
     policy: getPolicy,
@@ -160,16 +120,13 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       guard: internalTargets,
     }),
     internalTargets,
-    ownListeners,
+    ownListeners: withSelf(self, options.ownListeners ?? (() => NO_OTHERS)),
     sleep: options.sleep ?? realSleep,
-    shuttingDown: () => closing !== undefined,
+    shuttingDown: () => clients.closing,
     tunnels,
     refusals: options.refusals ?? new RefusalLog(),
     flows: options.flows ?? new LiveFlows(),
-    responseDone: () => {
-      // Past the linger, a connection whose answer just ended is closed at once.
-      if (lingerOver) setImmediate(() => server.closeIdleConnections());
-    },
+    responseDone: () => clients.responseDone(),
   };
 
   server.on('connection', (socket: Socket) => {
@@ -177,12 +134,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     const live = getSettings();
     server.headersTimeout = live.readTimeout;
     server.keepAliveTimeout = live.idleTimeout;
-    connections.add(socket);
-    socket.once('close', () => {
-      connections.delete(socket);
-      busy.delete(socket);
-      if (connections.size === 0) for (const resolve of emptied.splice(0)) resolve();
-    });
+    clients.opened(socket);
   });
 
   // After the handler above, so a socket over a cap is reset before anything else sees it.
@@ -197,15 +149,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
   );
 
   const onRequest = (expectContinue: boolean) => (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const socket = req.socket;
-    requests += 1;
-    busy.set(socket, (busy.get(socket) ?? 0) + 1);
-    res.once('close', () => {
-      requests -= 1;
-      const n = (busy.get(socket) ?? 1) - 1;
-      if (n > 0) busy.set(socket, n);
-      else busy.delete(socket);
-    });
+    clients.requestStarted(req.socket, res);
     handleForward(rt, req, res, expectContinue).catch((err: unknown) => {
       log.error('proxy request failed unexpectedly', { err: String(err) });
       res.destroy();
@@ -224,30 +168,7 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
     });
   });
 
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    // The parser reports every later chunk of a failed connection again: answer and listen once.
-    if (answered.has(socket)) return;
-    answered.add(socket);
-    socket.on('error', noop);
-    const code = err.code ?? '';
-    const net = socket as Socket;
-    if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable || busy.has(net)) {
-      socket.destroy();
-      return;
-    }
-    const status = parseErrorStatus(code);
-    const entry = new AccessEntry(rt.access, '-');
-    entry.client = normalizeClientIp(net.remoteAddress);
-    entry.status = status;
-    entry.error = code;
-    entry.result = 'rejected';
-    entry.write();
-    const text = PARSE_ERROR_TEXT[status] ?? 'the request is malformed';
-    writeRawAnswer(
-      net,
-      errorAnswer(status, http.STATUS_CODES[status] ?? 'Error', text, { html: false, target: '' }),
-    );
-  });
+  answerClientErrors(server, rt.access, (socket) => clients.isBusy(socket));
 
   return {
     async listen(addr, fd) {
@@ -262,35 +183,32 @@ export function createProxyServer(options: ProxyServerOptions): ProxyServer {
       return a;
     },
     stats() {
-      return { connections: connections.size, requests, tunnels: tunnels.size, agents: rt.agents.size };
+      return {
+        connections: clients.count,
+        requests: clients.requests,
+        tunnels: tunnels.size,
+        agents: rt.agents.size,
+      };
     },
     close(graceMs = 10_000) {
-      closing ??= new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          clearTimeout(linger);
-          rt.agents.destroyAll();
-          // The server counts a socket gone when it is destroyed; its 'close' comes a little later.
-          if (connections.size === 0) resolve();
-          else emptied.push(resolve);
-        };
-        const timer = setTimeout(() => {
-          for (const socket of connections) socket.destroy();
-        }, graceMs);
-        // net's close, not http's: http.Server.close also closes idle keep-alive connections at once,
-        // and a client sending its next request on one at that moment gets a reset. They are kept a
-        // moment instead, and a request that comes meanwhile is answered, with Connection: close.
-        if (server.listening) stopListening(server, done);
-        else done();
-        const linger = setTimeout(
-          () => {
-            lingerOver = true;
-            server.closeIdleConnections();
-          },
-          Math.min(IDLE_LINGER_MS, graceMs),
-        );
-      });
-      return closing;
+      return clients.close(graceMs, () => rt.agents.destroyAll());
     },
   };
+}
+
+/** The client side: a strict parser, the configured timeouts, flow-sized buffers. */
+function createHttpServer(settings: ProxySettings): http.Server {
+  const readTimeout = settings.readTimeout;
+  return http.createServer({
+    maxHeaderSize: settings.maxHeaderSize,
+    insecureHTTPParser: false,
+    requireHostHeader: false,
+    joinDuplicateHeaders: false,
+    noDelay: true,
+    highWaterMark: FLOW_HIGH_WATER_MARK,
+    headersTimeout: readTimeout,
+    requestTimeout: 0,
+    keepAliveTimeout: settings.idleTimeout,
+    connectionsCheckingInterval: readTimeout > 0 ? Math.min(30_000, Math.max(250, readTimeout / 4)) : 30_000,
+  });
 }
