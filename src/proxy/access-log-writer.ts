@@ -52,11 +52,19 @@ export class AccessLogWriter {
     this.#destination.reopen();
   }
 
-  /** Writes what is gathered, then closes. */
+  /** Writes what is gathered, then closes the file (stdout stays open: it is not ours). */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
     clearTimeout(this.#timer);
+    if (this.file === undefined) {
+      try {
+        this.#destination.flushSync();
+      } catch {
+        // stdout gone (a closed pipe): nothing more can be written anyway.
+      }
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const destination = this.#destination;
       destination.once('close', () => resolve());
