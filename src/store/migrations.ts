@@ -70,7 +70,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (manager, grp)
   ) STRICT;
   `,
-  // Bytes per quota manager, user and local day ('YYYY-MM-DD'), for the pages' 30-day charts.
+  // Bytes per quota manager, user and local day ('YYYY-MM-DD'), for the pages' 30-day charts;
+  // indexed for a quota's days (the charts) and for the daily purge of old days.
   `
   CREATE TABLE daily_consumption (
     manager TEXT NOT NULL,
@@ -80,6 +81,7 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (manager, user, day)
   ) STRICT;
   CREATE INDEX daily_consumption_by_day ON daily_consumption (manager, day);
+  CREATE INDEX daily_consumption_purge ON daily_consumption (day);
   `,
 ];
 
