@@ -1,3 +1,6 @@
+import type { Caller } from './caller.js';
+import { notFound } from './errors.js';
+import { sessionManager } from './login.js';
 import { formatSize } from '../util/size.js';
 import type { ManagerWith } from '../managers/capabilities.js';
 import type { UserDB } from '../users/types.js';
@@ -34,6 +37,14 @@ export function findUser(deps: ApiDeps, user: string, preferred?: string): UserD
     if (db?.groups(user) !== undefined) return db;
   }
   return undefined;
+}
+
+/** The logged-in caller's user and the database it comes from (the one of their session first). */
+export function callerUser(caller: Caller, deps: ApiDeps): { user: string; db: UserDB } {
+  const { user, manager } = caller.claims;
+  const db = findUser(deps, user, sessionManager(deps, manager).auth);
+  if (db === undefined) throw notFound(`${user} is no longer in any user database`);
+  return { user, db };
 }
 
 /** The download quota that applies to `user` of `db`; `only` names one. */

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Gauge, type Registry } from 'prom-client';
 
 /** A quota's figures for one group: what its members used in the cycle, and the group's quota. */
@@ -20,6 +21,9 @@ export interface LiveState {
   storeAge(): number | undefined;
 }
 
+/** Within one scrape, the figures of several gauges are read once. */
+const SCRAPE_MS = 1_000;
+
 /** Gauges computed at scrape time, so nothing is kept up to date on the request path. */
 export function registerLiveGauges(registry: Registry, state: LiveState): void {
   const registers = [registry];
@@ -41,7 +45,14 @@ export function registerLiveGauges(registry: Registry, state: LiveState): void {
       this.set(state.tunnels());
     },
   });
-  const groups = () => state.groupQuotas();
+  // Three gauges read the same figures, which sum every user's consumption: once per scrape.
+  let figures: { at: number; groups: readonly GroupQuotaFigures[] } | undefined;
+  const groups = (): readonly GroupQuotaFigures[] => {
+    const now = performance.now();
+    if (figures === undefined || now - figures.at > SCRAPE_MS)
+      figures = { at: now, groups: state.groupQuotas() };
+    return figures.groups;
+  };
   new Gauge({
     name: 'pmproxy_quota_used_bytes',
     help: "What a group's members used of a download quota in the current cycle (a user in two groups counts in both)",

@@ -1,3 +1,4 @@
+import { queryText } from '../query.js';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { FileSettings } from '../../config/files-config.js';
@@ -111,13 +112,6 @@ function fileServer(deps: ApiDeps): FileSettings {
     throw new ApiError(404, 'no_file_server', 'server.toml has no [files]: there is no file server');
   }
   return files;
-}
-
-/** A query parameter given at most once. */
-function queryText(ctx: Context, name: string): string | undefined {
-  const value = ctx.query[name];
-  if (Array.isArray(value)) throw badRequest(`give ${name} once`);
-  return value;
 }
 
 function limitOf(ctx: Context): number {

@@ -1,3 +1,4 @@
+import { queryText } from '../query.js';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Manager } from '../../managers/types.js';
@@ -5,11 +6,10 @@ import { listAllUsers } from '../../users/all-users.js';
 import { lastDays } from '../../util/local-day.js';
 import { authenticate } from '../caller.js';
 import type { ApiDeps } from '../deps.js';
-import { badRequest, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { requireAdmin } from '../guards.js';
-import { sessionManager } from '../login.js';
 import { quotaManagers } from '../managers-in-order.js';
-import { findUser, quotaOf, type DownloadQuota } from '../user-status.js';
+import { callerUser, quotaOf, type DownloadQuota } from '../user-status.js';
 
 /** How many days the charts draw, today included. */
 export const HISTORY_DAYS = 30;
@@ -39,10 +39,9 @@ function chartQuota(quota: Manager): ChartQuota {
   return { manager: quota.name, description: quota.description ?? null };
 }
 
-/** `?name=` given at most once. */
-function queryText(ctx: Context, name: string): string | undefined {
-  const value = ctx.query[name];
-  if (Array.isArray(value)) throw badRequest(`give ${name} once`);
+/** `?name=` given at most once; empty is as absent (the page's select with nothing chosen). */
+function queryGiven(ctx: Context, name: string): string | undefined {
+  const value = queryText(ctx, name);
   return value === '' ? undefined : value;
 }
 
@@ -52,10 +51,7 @@ function queryText(ctx: Context, name: string): string | undefined {
  */
 export function historyRoutes(router: Router, deps: ApiDeps): void {
   router.get('/api/history', async (ctx) => {
-    const caller = await authenticate(ctx, deps);
-    const { user, manager } = caller.claims;
-    const db = findUser(deps, user, sessionManager(deps, manager).auth);
-    if (db === undefined) throw notFound(`${user} is no longer in any user database`);
+    const { user, db } = callerUser(await authenticate(ctx, deps), deps);
     const quota = quotaOf(deps, db.name);
     ctx.set('Cache-Control', 'no-store');
     ctx.body =
@@ -67,7 +63,7 @@ export function historyRoutes(router: Router, deps: ApiDeps): void {
   router.get('/api/admin/history', async (ctx) => {
     await requireAdmin(ctx, deps);
     const quotas = quotaManagers(deps);
-    const wanted = queryText(ctx, 'manager');
+    const wanted = queryGiven(ctx, 'manager');
     const quota = wanted === undefined ? quotas[0] : quotas.find((q) => q.name === wanted);
     if (quota === undefined) {
       throw notFound(
@@ -79,7 +75,7 @@ export function historyRoutes(router: Router, deps: ApiDeps): void {
     const users = listAllUsers(deps.users()).filter((u) => u.db === quota.userDBN);
     const base = { ...chartQuota(quota), managers: quotas.map(chartQuota) };
     ctx.set('Cache-Control', 'no-store');
-    const user = queryText(ctx, 'user');
+    const user = queryGiven(ctx, 'user');
     if (user !== undefined) {
       if (!users.some((u) => u.name === user)) throw notFound(`no user "${user}" under "${quota.name}"`);
       ctx.body = { ...base, user, days: history(deps, quota, [user]) };
@@ -89,7 +85,7 @@ export function historyRoutes(router: Router, deps: ApiDeps): void {
     for (const u of users) {
       for (const group of u.groups) members.set(group, [...(members.get(group) ?? []), u.name]);
     }
-    const group = queryText(ctx, 'group');
+    const group = queryGiven(ctx, 'group');
     if (group !== undefined) {
       const names = members.get(group);
       if (names === undefined) throw notFound(`no group "${group}" among the users of "${quota.name}"`);

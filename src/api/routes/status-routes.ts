@@ -3,16 +3,13 @@ import { authenticate, callerIp } from '../caller.js';
 import type { ApiDeps } from '../deps.js';
 import { notFound } from '../errors.js';
 import { requireAdmin } from '../guards.js';
-import { sessionManager } from '../login.js';
-import { findUser, userStatus } from '../user-status.js';
+import { callerUser, findUser, userStatus } from '../user-status.js';
 
 /** GET /api/status (the caller) and /api/status/:user (admins). */
 export function statusRoutes(router: Router, deps: ApiDeps): void {
   router.get('/api/status', async (ctx) => {
     const caller = await authenticate(ctx, deps);
-    const { user, manager } = caller.claims;
-    const db = findUser(deps, user, sessionManager(deps, manager).auth);
-    if (db === undefined) throw notFound(`${user} is no longer in any user database`);
+    const { user, db } = callerUser(caller, deps);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { ...userStatus(deps, db, user), refusals: deps.refusals?.recent(caller.ip, user) ?? [] };
   });
