@@ -2,8 +2,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { BENCH_DIR, LOAD_CORE, LOG_DIR, LOOPBACK, OUT_DIR, PROXY_CORE, REPO_DIR, RUN_DIR } from './layout.js';
+import { BENCH_DIR, LOAD_CORE, LOOPBACK, OUT_DIR, PROXY_CORE, REPO_DIR } from './layout.js';
 import { accepts, runCaptured, startServer, waitForPort, type Running } from './processes.js';
+import { startOriginOn } from '../ops/instance.js';
 
 /**
  * pmproxy as `npm run bench` runs it (bench/config: proxy authentication and a download quota),
@@ -83,24 +84,8 @@ export function persistedBytes(config: CrashConfig): number {
 }
 
 /** The proxy bench's nginx origin (bench/conf/nginx.conf.in) on ORIGIN_PORT, on the load core. */
-export async function startOrigin(): Promise<Running> {
-  if (await accepts(LOOPBACK, ORIGIN_PORT)) throw new Error(`port ${ORIGIN_PORT} is already in use`);
-  for (const dir of ['nginx-body', 'nginx-proxy', 'nginx-fastcgi', 'nginx-uwsgi', 'nginx-scgi']) {
-    mkdirSync(join(RUN_DIR, dir), { recursive: true });
-  }
-  const conf = join(RUN_DIR, 'nginx-crash.conf');
-  const template = readFileSync(join(BENCH_DIR, 'conf', 'nginx.conf.in'), 'utf8');
-  writeFileSync(
-    conf,
-    template
-      .replaceAll('{{out}}', OUT_DIR)
-      .replaceAll('{{originPort}}', String(ORIGIN_PORT))
-      .replace('/run/nginx.pid', '/run/nginx-crash.pid'),
-  );
-  const args = ['-c', conf, '-p', RUN_DIR, '-e', join(LOG_DIR, 'nginx-crash-error.log')];
-  const nginx = startServer('nginx-crash', LOAD_CORE, 'nginx', args);
-  await waitForPort(nginx, LOOPBACK, ORIGIN_PORT, 10_000);
-  return nginx;
+export function startOrigin(): Promise<Running> {
+  return startOriginOn('nginx-crash', ORIGIN_PORT);
 }
 
 /** `curl -x` of `file` from the origin through pmproxy, on the load core: the bytes it got. */

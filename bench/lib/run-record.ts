@@ -10,6 +10,7 @@ const VERSION_PROBES = {
   curl: ['curl', ['--version'], /curl ([\d.]+)/u],
   tinyproxy: ['tinyproxy', ['-v'], /tinyproxy ([\d.]+)/u],
   dd: ['dd', ['--version'], /dd \(coreutils\) ([\d.]+)/u],
+  slowhttptest: ['slowhttptest', ['-h'], /slowhttptest.* - version ([\d.]+)/u],
 } as const satisfies Record<string, readonly [string, readonly string[], RegExp]>;
 
 export type Program = keyof typeof VERSION_PROBES;

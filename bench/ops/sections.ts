@@ -1,0 +1,4 @@
+import type { OpsSection } from './section.js';
+
+/** The sections of `npm run bench:ops`, in the order they run (one line each to add one). */
+export const SECTIONS: readonly OpsSection[] = [];
