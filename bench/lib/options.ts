@@ -64,7 +64,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions & { readonly
     direct: !values['no-direct'],
     runs,
     wrkSeconds: quick ? 4 : 8,
-    warmupSeconds: quick ? 1 : 2,
+    warmupSeconds: quick ? 6 : 8,
     bigFileMiB: quick ? 256 : 1024,
     idleConnections: 2000,
     idleHoldSeconds: quick ? 2 : 6,
