@@ -1,4 +1,7 @@
+import { idle } from './idle.js';
 import type { OpsSection } from './section.js';
+import { slowloris } from './slowloris.js';
+import { soak } from './soak.js';
 
 /** The sections of `npm run bench:ops`, in the order they run (one line each to add one). */
-export const SECTIONS: readonly OpsSection[] = [];
+export const SECTIONS: readonly OpsSection[] = [slowloris, idle, soak];
