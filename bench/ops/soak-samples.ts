@@ -56,9 +56,9 @@ export function startSampler(pid: number, everyMs: number): Sampler {
   return {
     samples,
     async finish() {
+      // No sample after this: the load has stopped, and its connections with it.
       running = false;
       await loop;
-      take();
     },
   };
 }

@@ -42,8 +42,9 @@ async function soakPmproxy(seconds: number, everyMs: number, largeFile: string):
     });
     const sampler = startSampler(pmproxy.pid, everyMs);
     await sleep(seconds * 1000);
-    await load.finish();
+    // The sampler first: a sample taken once the load has stopped would read as a drop.
     await sampler.finish();
+    await load.finish();
     const cpuPercent = ((cpuSeconds(pmproxy.pid) - cpuBefore) / seconds) * 100;
     return { samples: sampler.samples, counts: load.counts, cpuPercent };
   } finally {
