@@ -66,6 +66,13 @@ function freePort(): Promise<number> {
   );
 }
 
+/** The backlog of the socket listening on `port` (ss's Send-Q for a listener); undefined if none. */
+function backlogOf(port: number): number | undefined {
+  const ss = spawnSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' });
+  const fields = ss.stdout.trim().split(/\s+/u);
+  return fields.length >= 3 ? Number(fields[2]) : undefined;
+}
+
 describe('under systemd', { skip: why ?? false }, () => {
   it('has units that systemd-analyze verify accepts', () => {
     const units = readdirSync(join(repoRoot, 'systemd')).filter((f) => /\.(service|socket)$/u.test(f));
@@ -156,8 +163,13 @@ describe('under systemd', { skip: why ?? false }, () => {
       );
       const early = viaProxy(proxyPort, `${origin.base}/bytes/7`);
       early.catch(() => undefined);
+      const heldBacklog = backlogOf(proxyPort);
       server = await starting;
       assert.equal(server.proxyPort, proxyPort, "the inherited socket, not server.toml's port 0");
+      // Node's listen() on the descriptor sets a backlog again: never smaller than the unit's, which
+      // is the room for connections that arrive during the next restart.
+      assert.ok(heldBacklog !== undefined && heldBacklog > 511, `backlog held: ${heldBacklog}`);
+      assert.equal(backlogOf(proxyPort), heldBacklog);
       assert.equal((await early).status, 200);
       assert.ok(
         server.stdout.some((l) => l.includes(`https://127.0.0.1:${apiPort}`)),
