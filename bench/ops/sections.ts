@@ -1,4 +1,6 @@
+import { reloadsSection } from './reloads.js';
+import { restartsSection } from './restarts.js';
 import type { OpsSection } from './section.js';
 
 /** The sections of `npm run bench:ops`, in the order they run (one line each to add one). */
-export const SECTIONS: readonly OpsSection[] = [];
+export const SECTIONS: readonly OpsSection[] = [reloadsSection, restartsSection];
