@@ -73,3 +73,16 @@ export function rssBytes(pid: number): number {
   }
   return kib * 1024;
 }
+
+/** Open file descriptors of the tree: entries of /proc/PID/fd summed (Squid's helpers included). */
+export function openDescriptors(pid: number): number {
+  let count = 0;
+  for (const member of processTree(pid)) {
+    try {
+      count += readdirSync(`/proc/${member}/fd`).length;
+    } catch {
+      // it exited between the listing and now
+    }
+  }
+  return count;
+}

@@ -1,7 +1,6 @@
-import { readdirSync } from 'node:fs';
 import https from 'node:https';
 import { LOOPBACK } from '../lib/layout.js';
-import { processTree, rssBytes } from '../lib/proc-stats.js';
+import { openDescriptors, rssBytes } from '../lib/proc-stats.js';
 
 /** What a server holds, before and after a series of reloads: memory and open descriptors. */
 
@@ -12,15 +11,7 @@ export interface Holdings {
 }
 
 export function holdings(pid: number): Holdings {
-  let handles = 0;
-  for (const member of processTree(pid)) {
-    try {
-      handles += readdirSync(`/proc/${member}/fd`).length;
-    } catch {
-      // it exited between the listing and now
-    }
-  }
-  return { rssBytes: rssBytes(pid), handles };
+  return { rssBytes: rssBytes(pid), handles: openDescriptors(pid) };
 }
 
 /** pmproxy_reloads_total by result, from /metrics on the API listener (self-signed; loopback may scrape). */

@@ -1,5 +1,4 @@
-import { readdirSync } from 'node:fs';
-import { processTree, rssBytes } from '../lib/proc-stats.js';
+import { openDescriptors, rssBytes } from '../lib/proc-stats.js';
 import { sleep } from '../lib/processes.js';
 
 /**
@@ -23,18 +22,6 @@ export interface Sampler {
 
 const MiB = 1024 * 1024;
 
-export function openFds(pid: number): number {
-  let count = 0;
-  for (const member of processTree(pid)) {
-    try {
-      count += readdirSync(`/proc/${member}/fd`).length;
-    } catch {
-      // it exited between the listing and now
-    }
-  }
-  return count;
-}
-
 export function startSampler(pid: number, everyMs: number): Sampler {
   const samples: Sample[] = [];
   const started = performance.now();
@@ -43,7 +30,7 @@ export function startSampler(pid: number, everyMs: number): Sampler {
     samples.push({
       at: (performance.now() - started) / 1000,
       rssMiB: rssBytes(pid) / MiB,
-      fds: openFds(pid),
+      fds: openDescriptors(pid),
     });
   const loop = (async () => {
     take();
