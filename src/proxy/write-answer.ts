@@ -1,6 +1,7 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ProxyAnswer } from './deny-page.js';
+import { closeAfterAnswer } from '../server/close-after-answer.js';
 import { VIA } from './hop-by-hop.js';
 
 /** Writes one of the proxy's own answers on a normal request; `close` ends the connection after it. */
@@ -22,16 +23,9 @@ export function sendAnswer(res: ServerResponse, answer: ProxyAnswer, close: bool
   res.end(body);
 }
 
-/** How long a connection being closed gets to read its answer before its socket is destroyed. */
-const LINGER_MS = 2_000;
-/** What a connection being closed may still send, read and discarded, before it is cut. */
-const LINGER_BYTES = 64 * 1024;
-
 /**
- * Answers a CONNECT (or a request whose parser failed) straight on the socket, then closes it. A
- * little more of what the client sends is read and discarded, so that the close is a FIN rather
- * than a reset that could destroy the answer unread; but only a little, for a short while: a client
- * that keeps sending is cut, never read forever.
+ * Answers a CONNECT (or a request whose parser failed) straight on the socket, then closes it so
+ * that the client can read the answer (see closeAfterAnswer).
  */
 export function writeRawAnswer(socket: Socket, answer: ProxyAnswer): void {
   if (socket.destroyed) return;
@@ -41,24 +35,5 @@ export function writeRawAnswer(socket: Socket, answer: ProxyAnswer): void {
   head +=
     `Content-Type: ${answer.contentType}\r\nContent-Length: ${body.length}\r\n` +
     `Via: ${VIA}\r\nConnection: close\r\n\r\n`;
-  closeAfter(socket, Buffer.concat([Buffer.from(head, 'latin1'), body]));
-}
-
-function closeAfter(socket: Socket, bytes: Buffer): void {
-  const destroy = () => socket.destroy();
-  socket.once('error', destroy);
-  // Not an idle timeout: data arriving must not extend it.
-  const timer = setTimeout(destroy, LINGER_MS);
-  socket.once('close', () => clearTimeout(timer));
-  socket.setTimeout(0);
-  // Whoever read this socket before (the HTTP parser of a request that failed) reads no more.
-  socket.removeAllListeners('data');
-  let discarded = 0;
-  socket.on('data', (chunk: Buffer) => {
-    discarded += chunk.length;
-    if (discarded > LINGER_BYTES) destroy();
-  });
-  socket.once('end', () => socket.destroySoon());
-  socket.end(bytes);
-  socket.resume();
+  closeAfterAnswer(socket, Buffer.concat([Buffer.from(head, 'latin1'), body]));
 }

@@ -3,18 +3,21 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { normalizeIp } from '../util/ip.js';
 import type { RateLimitedWarning } from '../util/rate-limited-warning.js';
+import { closeAfterAnswer } from './close-after-answer.js';
 import { PARSE_ERROR_TEXT, parseErrorStatus } from './parse-error-answer.js';
-
-/** How long a short answer may take to go out before the socket is destroyed anyway. */
-const ANSWER_GRACE_MS = 1_000;
 
 /**
  * The 'clientError' handler of our HTTP/1.1 listeners: a short answer where one can still be
- * written (`answering` says whether a response is already going out on the socket), then the socket is closed as soon as the answer is out. Nothing more is read from it, so
- * a client that keeps sending after a 400 or 431 costs nothing.
+ * written (`answering` says whether a response is already going out on the socket), then the
+ * socket is closed so that the client can read it (closeAfterAnswer): a client that keeps sending
+ * after a 400 or 431 is read a little, then not at all, then cut.
  */
 export function answerClientError(warnings: RateLimitedWarning, answering: (socket: Socket) => boolean) {
+  const answered = new WeakSet<Duplex>();
   return (err: NodeJS.ErrnoException, stream: Duplex): void => {
+    // The parser reports every later chunk of a failed connection again: answer once.
+    if (answered.has(stream)) return;
+    answered.add(stream);
     const socket = stream as Socket;
     socket.on('error', () => undefined);
     const code = err.code ?? '';
@@ -36,13 +39,10 @@ export function answerClientError(warnings: RateLimitedWarning, answering: (sock
       error: code,
     });
     const body = `${PARSE_ERROR_TEXT[status] ?? PARSE_ERROR_TEXT[400]}\n`;
-    socket.pause();
-    socket.end(
+    closeAfterAnswer(
+      socket,
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
-    socket.destroySoon();
-    // A client that reads nothing could keep even a short answer from going out.
-    setTimeout(() => socket.destroy(), ANSWER_GRACE_MS).unref();
   };
 }
