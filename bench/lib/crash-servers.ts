@@ -73,8 +73,11 @@ export async function startPmproxy(config: CrashConfig, name: string): Promise<R
   return proc;
 }
 
-/** What the store holds for the bench user, read as a second process (the admin CLI) would. */
-export function persistedBytes(config: CrashConfig): number {
+/**
+ * What the store holds for the bench user, read as a second process (the admin CLI) would; any
+ * configuration with a store path will do (bench:ops's too).
+ */
+export function persistedBytes(config: Pick<CrashConfig, 'storePath'>): number {
   const store = SqliteStore.open(config.storePath);
   try {
     return store.consumption(MANAGER, 0).get(USER) ?? 0;

@@ -36,13 +36,15 @@ export interface ConfigEdits {
   readonly server?: (toml: string) => string;
   /** Replaces managers.toml's text (bench/config's by default). */
   readonly managers?: string;
+  /** Where the store goes instead of bench/out/ops/<section>/pmproxy.db (a small tmpfs …). */
+  readonly storePath?: string;
 }
 
 /** bench/config rewritten for `ports` into bench/out/ops/<section>/config, with an empty store. */
 export function opsConfig(section: string, ports: OpsPorts, edits: ConfigEdits = {}): OpsConfig {
   const dir = join(OPS_DIR, section, 'config');
   mkdirSync(dir, { recursive: true });
-  const storePath = join(OPS_DIR, section, 'pmproxy.db');
+  const storePath = edits.storePath ?? join(OPS_DIR, section, 'pmproxy.db');
   const source = join(BENCH_DIR, 'config');
   let server = readFileSync(join(source, 'server.toml'), 'utf8')
     // Paths in bench/config are relative to it; this folder is elsewhere.
