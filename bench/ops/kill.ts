@@ -2,6 +2,7 @@ import { MiB, prepareFiles } from '../lib/origin.js';
 import { stop } from '../lib/processes.js';
 import { table } from '../lib/report.js';
 import { startOriginOn } from './instance.js';
+import { lostTraffic } from './lost-traffic.js';
 import { killRound, type KillPlan, type KillRound } from './kill-round.js';
 import { portsFor } from './ports.js';
 import { verdict, type OpsOptions, type OpsSection, type SectionResult } from './section.js';
@@ -28,13 +29,7 @@ const LOAD = {
 } as const;
 const LOST_TARGET_SECONDS = 1;
 
-/** Bytes short of what the clients got, in seconds of their traffic (all downloads together). */
-function lostSeconds(round: KillRound): { lostBytes: number; seconds: number; rate: number } {
-  const bytes = round.delivered.reduce((sum, d) => sum + d.bytes, 0);
-  const rate = round.delivered.reduce((sum, d) => sum + (d.seconds > 0 ? d.bytes / d.seconds : 0), 0);
-  const lostBytes = bytes - round.persisted;
-  return { lostBytes, seconds: rate > 0 ? Math.max(0, lostBytes) / rate : 0, rate };
-}
+const lost = (round: KillRound) => lostTraffic(round.delivered, round.persisted);
 
 function partials(round: KillRound): number {
   const visibleInFlight = round.visibleNames.filter((name) => round.inFlight.some((u) => u.name === name));
@@ -62,14 +57,14 @@ async function run(options: OpsOptions): Promise<SectionResult> {
 
   const mib = (bytes: number) => (bytes / MiB).toFixed(1);
   const rows = results.map((r) => {
-    const lost = lostSeconds(r);
+    const { lostBytes, lostSeconds } = lost(r);
     const sent = r.inFlight.reduce((sum, u) => sum + u.sent, 0);
     const answered = r.inFlight.filter((u) => u.status !== undefined).map((u) => String(u.status));
     return [
       String(r.round),
       mib(r.delivered.reduce((sum, d) => sum + d.bytes, 0)),
       mib(r.persisted),
-      `${mib(lost.lostBytes)} (${lost.seconds.toFixed(2)} s)`,
+      `${mib(lostBytes)} (${lostSeconds.toFixed(2)} s)`,
       `${mib(sent)}${answered.length > 0 ? ` [answered ${answered.join(',')}]` : ''}`,
       String(partials(r)),
       `${r.temporaryBefore} → ${r.temporaryAfter}`,
@@ -77,7 +72,7 @@ async function run(options: OpsOptions): Promise<SectionResult> {
       `${r.finishedIntact ? 'intact' : 'NOT INTACT'}, new ${r.freshUploadStatus ?? 'no answer'}, proxy ${r.proxiedStatus}`,
     ];
   });
-  const worstLost = Math.max(...results.map((r) => lostSeconds(r).seconds));
+  const worstLost = Math.max(...results.map((r) => lost(r).lostSeconds));
   const allPartials = results.reduce((sum, r) => sum + partials(r), 0);
   const served = results.every(
     (r) => r.finishedIntact && r.freshUploadStatus === 201 && r.proxiedStatus === 200,
@@ -116,7 +111,7 @@ async function run(options: OpsOptions): Promise<SectionResult> {
       rounds,
       killAfterSeconds,
       ...LOAD,
-      results: results.map((r) => ({ ...r, lost: lostSeconds(r), partial: partials(r) })),
+      results: results.map((r) => ({ ...r, lost: lost(r), partial: partials(r) })),
     },
   };
 }
