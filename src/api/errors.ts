@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import { storageFault } from '../store/storage-faults.js';
 import type { Logger } from '../util/logger.js';
 
 export type ErrorCode =
@@ -19,6 +20,8 @@ export type ErrorCode =
   | 'too_large'
   | 'unsupported_media_type'
   | 'too_many_attempts'
+  | 'store_busy'
+  | 'disk_full'
   | 'internal';
 
 /** An error a route answers with on purpose: its status, code and message reach the client. */
@@ -75,6 +78,12 @@ export function apiErrors(log: Logger) {
 
 function toAnswer(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  const fault = storageFault(err);
+  if (fault !== undefined) {
+    const headers: Record<string, string> =
+      fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
+    return new ApiError(fault.status, fault.code, fault.message, {}, headers);
+  }
   const e = (typeof err === 'object' && err !== null ? err : {}) as HttpishError;
   const status = typeof e.status === 'number' ? e.status : 500;
   const known = HTTP_ERRORS[status];

@@ -43,7 +43,7 @@ const digest = (header: string): string => createHmac('sha256', KEY).update(head
  * pays argon2 once, not per request, and a client repeating wrong credentials is refused without
  * argon2 and counted once. Right and wrong answers are kept apart, each bounded, so a flood of
  * wrong guesses never pushes out the users who logged in. A change to the user DB (another
- * process's `pmproxy user passwd`) forgets everything; a reload builds new UserDB objects, and so
+ * process's `pmproxy user passwd`) forgets everything; a reload that changes a user DB's table builds a new UserDB object, and so
  * new caches. Concurrent checks of one header share one verification.
  */
 export class CredentialCache {

@@ -9,15 +9,34 @@ import { UserDirectoryImpl } from '../users/directory.js';
 import { mapDBKind } from '../users/map-db.js';
 import { sqlDBKind } from '../users/sql-db.js';
 
-/** The user databases of a loaded configuration. */
-export function buildUserDirectory(loaded: LoadedConfig, store: Store): UserDirectory {
+/**
+ * The user databases of a loaded configuration. One whose table is unchanged from `previous` (the
+ * running generation, on a reload) is the same object again, and so keeps what was remembered of
+ * it: the verified proxy credentials, without which every user of a busy proxy paid argon2 again
+ * after each reload. A changed table (a mapDB password) is a new object, with nothing remembered.
+ */
+export function buildUserDirectory(
+  loaded: LoadedConfig,
+  store: Store,
+  previous?: { readonly config: LoadedConfig; readonly users: UserDirectory },
+): UserDirectory {
   const directory = new UserDirectoryImpl();
   for (const db of loaded.userDBs) {
+    const before = previous?.config.userDBs.find((p) => p.kind === db.kind && p.name === db.name);
+    const same = before !== undefined && canonical(before.config) === canonical(db.config);
+    const kept = same ? previous?.users.get(db.name) : undefined;
     directory.add(
-      db.kind === 'mapDB' ? mapDBKind.create(db.config, store) : sqlDBKind.create(db.config, store),
+      kept ?? (db.kind === 'mapDB' ? mapDBKind.create(db.config, store) : sqlDBKind.create(db.config, store)),
     );
   }
   return directory;
+}
+
+/** A parsed table as text, Maps (userPass …) with their entries: JSON alone writes a Map as {}. */
+function canonical(config: unknown): string {
+  return JSON.stringify(config, (_key, value: unknown) =>
+    value instanceof Map ? [...value.entries()] : value,
+  );
 }
 
 /**

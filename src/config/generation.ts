@@ -17,10 +17,11 @@ export interface Generation {
 /**
  * Builds a configuration's user databases, managers and rules, touching nothing shared: until
  * `commitGeneration`, the running generation goes on as it was. What fails closes whatever was
- * built (timers, watchers) before the error is passed on.
+ * built (timers, watchers) before the error is passed on. On a reload, `previous` is the running
+ * generation, whose unchanged user databases carry over (see buildUserDirectory).
  */
-export function buildGeneration(config: LoadedConfig, services: Services): Generation {
-  const users = buildUserDirectory(config, services.store);
+export function buildGeneration(config: LoadedConfig, services: Services, previous?: Generation): Generation {
+  const users = buildUserDirectory(config, services.store, previous);
   const managers = buildManagers(config, { ...services, users });
   try {
     const compiled = new Map<string, CompiledRule>();
@@ -56,12 +57,13 @@ export async function closeGeneration(generation: Pick<Generation, 'managers'>):
 
 /**
  * Reads the configuration in `dir` and builds its generation, touching nothing shared: what a
- * reload (and check-config) does before anything is committed. A refusal carries the messages an
+ * reload (and check-config) does before anything is committed; `previous` as for buildGeneration. A refusal carries the messages an
  * admin reads, one per problem.
  */
 export function loadGeneration(
   dir: string,
   services: Services,
+  previous?: Generation,
 ):
   | { readonly ok: true; readonly generation: Generation }
   | { readonly ok: false; readonly messages: string[] } {
@@ -72,7 +74,7 @@ export function loadGeneration(
     return { ok: false, messages: String(err instanceof Error ? err.message : err).split('\n') };
   }
   try {
-    return { ok: true, generation: buildGeneration(config, services) };
+    return { ok: true, generation: buildGeneration(config, services, previous) };
   } catch (err) {
     return { ok: false, messages: [err instanceof Error ? err.message : String(err)] };
   }

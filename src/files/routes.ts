@@ -1,4 +1,5 @@
 import type Koa from 'koa';
+import { storageFault } from '../store/storage-faults.js';
 import { answer } from './answer.js';
 import { FILE_METHODS, setCors } from './cors.js';
 import { getFile } from './get-route.js';
@@ -30,7 +31,7 @@ export function fileRoutes(deps: FileRouteDeps): Koa.Middleware {
     );
     switch (ctx.method) {
       case 'PUT':
-        await putFile(ctx, files, deps);
+        await answeringStorageFaults(ctx, deps, () => putFile(ctx, files, deps));
         deps.metrics?.upload(
           ctx.status,
           ctx.status === 201 || ctx.status === 204 ? uploadSize(ctx) : undefined,
@@ -42,7 +43,7 @@ export function fileRoutes(deps: FileRouteDeps): Koa.Middleware {
         return;
       case 'GET':
       case 'HEAD':
-        await getFile(ctx, files, deps);
+        await answeringStorageFaults(ctx, deps, () => getFile(ctx, files, deps));
         if (ctx.method === 'GET') deps.metrics?.download(ctx.status, ctx.response.length ?? 0);
         return;
       default:
@@ -50,6 +51,26 @@ export function fileRoutes(deps: FileRouteDeps): Koa.Middleware {
         answer(ctx, 405, `${ctx.method} is not allowed here`);
     }
   };
+}
+
+/**
+ * Runs a route, answering a full disk with 507 and a store another process holds with 503 (see
+ * storage-faults.ts), logged; anything else goes on to koa's 500.
+ */
+async function answeringStorageFaults(
+  ctx: Koa.Context,
+  deps: FileRouteDeps,
+  route: () => Promise<void>,
+): Promise<void> {
+  try {
+    await route();
+  } catch (err) {
+    const fault = storageFault(err);
+    if (fault === undefined || ctx.headerSent) throw err;
+    deps.log.error(`${ctx.method} failed: ${fault.message}`, { kind: 'files', err: String(err) });
+    if (fault.retryAfter !== undefined) ctx.set('Retry-After', String(fault.retryAfter));
+    answer(ctx, fault.status, fault.message);
+  }
 }
 
 /** The size a stored upload announced (and was checked against). */

@@ -13,7 +13,7 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { servicesFor } from '../config/build.js';
 import { buildGeneration, closeGeneration, commitGeneration, type Generation } from '../config/generation.js';
 import { ownListeners } from './own-listener-list.js';
-import { SqliteStore } from '../store/sqlite.js';
+import { SERVER_BUSY_TIMEOUT_MS, SqliteStore } from '../store/sqlite.js';
 import { ConsumptionWriter } from '../metering/consumption-writer.js';
 import type { RulePolicy } from '../rules/policy.js';
 import type { Manager, Services } from '../managers/types.js';
@@ -95,7 +95,7 @@ export class Gateway {
     const log = options.log;
     const config = loadConfig(options.configDir);
     for (const w of config.warnings) log.warn(formatIssue(w), { kind: 'config' });
-    const store = SqliteStore.open(config.server.store.path);
+    const store = SqliteStore.open(config.server.store.path, SERVER_BUSY_TIMEOUT_MS);
     let seeded: SeededUsers[];
     try {
       seeded = await seedUsers(config.userDBs, store);

@@ -55,7 +55,7 @@ export class Reloads {
 
   async #reloadNow(): Promise<ReloadResult> {
     const old = this.slot.get();
-    const built = loadGeneration(old.config.dir, this.services);
+    const built = loadGeneration(old.config.dir, this.services, old);
     if (!built.ok) {
       for (const m of built.messages) this.log.error(`reload refused: ${m}`, { kind: 'config' });
       this.metrics.reload(false);

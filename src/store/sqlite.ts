@@ -20,8 +20,18 @@ import { SqliteLoginFailures } from './sqlite-login-failures.js';
  */
 export const USERS_CHANGED_KEY = 'users.changed';
 
-/** How long a writer waits for the other process (server or admin command) to finish its write. */
+/**
+ * How long a writer waits for the other process (server or admin command) to finish its write, by
+ * default: an admin command can afford to wait.
+ */
 const BUSY_TIMEOUT_MS = 5000;
+/**
+ * The server's wait. better-sqlite3 is synchronous, so the wait stalls the event loop, proxying
+ * and all: with another process holding the file (a backup tool, sqlite3 left in a transaction) a
+ * 5 s wait on each flush stalled every request for 5 s. A write that cannot wait fails instead: a
+ * flush keeps its counts for the next interval, a request answers 503 (see storage-faults.ts).
+ */
+export const SERVER_BUSY_TIMEOUT_MS = 100;
 
 interface UserRow {
   name: string;
@@ -59,8 +69,12 @@ export class SqliteStore implements Store {
     this.daily = new SqliteDailyTotals(db);
   }
 
-  /** Opens (creating folders, file and schema as needed) the store at `path`; ':memory:' for tests. */
-  static open(path: string): SqliteStore {
+  /**
+   * Opens (creating folders, file and schema as needed) the store at `path`; ':memory:' for tests.
+   * Once open, a write waits up to `busyTimeoutMs` for another process's to end before it fails;
+   * opening (the schema's migration) always waits the default.
+   */
+  static open(path: string, busyTimeoutMs = BUSY_TIMEOUT_MS): SqliteStore {
     const inMemory = path === ':memory:' || path === '';
     if (!inMemory) mkdirSync(dirname(path), { recursive: true });
     const db = openDatabase(path, { timeout: BUSY_TIMEOUT_MS });
@@ -71,6 +85,7 @@ export class SqliteStore implements Store {
       db.exec('PRAGMA synchronous = NORMAL');
       db.exec('PRAGMA foreign_keys = ON');
       migrate(db, path);
+      db.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
       return new SqliteStore(db);
     } catch (err) {
       db.close();
