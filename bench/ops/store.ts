@@ -47,7 +47,7 @@ function toldClients(phases: Record<string, PhaseFigures>): string[] {
 function consumptionLine(lost: LostTraffic): string {
   return (
     `consumption: delivered ${(lost.deliveredBytes / MiB).toFixed(1)} MiB, persisted ${(lost.persistedBytes / MiB).toFixed(1)} MiB, ` +
-    `lost ${(lost.lostBytes / MiB).toFixed(2)} MiB = ${lost.lostSeconds.toFixed(2)} s of the download's traffic`
+    `lost ${(Math.max(0, lost.lostBytes) / MiB).toFixed(2)} MiB = ${lost.lostSeconds.toFixed(2)} s of the download's traffic`
   );
 }
 
