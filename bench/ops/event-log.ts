@@ -9,17 +9,21 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 export interface LogMark {
   readonly path: string;
   readonly offset: number;
+  /** Date.now() when the mark was made: the log's own clock. */
+  readonly at: number;
 }
 
 export function markLog(path: string | undefined): LogMark | undefined {
   if (path === undefined) return undefined;
-  return { path, offset: statSync(path).size };
+  return { path, offset: statSync(path).size, at: Date.now() };
 }
 
 export interface LogLine {
   readonly level: string;
   readonly message: string;
   readonly count: number;
+  /** Seconds from the mark to the first such line (when the line has a time). */
+  readonly firstAfterSeconds?: number;
 }
 
 const LEVELS: Record<number, string> = { 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
@@ -40,16 +44,28 @@ export function eventsSince(from: LogMark | undefined, to?: LogMark): LogLine[] 
   const counts = new Map<string, LogLine>();
   for (const text of buffer.toString('utf8').split('\n')) {
     if (text.trim() === '') continue;
-    const line = parseLine(text);
-    if (line === undefined) continue;
+    const parsed = parseLine(text);
+    if (parsed === undefined) continue;
+    const { time, ...line } = parsed;
     const key = `${line.level} ${line.message}`;
     const seen = counts.get(key);
-    counts.set(key, { ...line, count: (seen?.count ?? 0) + 1 });
+    const first = seen?.firstAfterSeconds ?? (time === undefined ? undefined : (time - from.at) / 1000);
+    counts.set(key, {
+      ...line,
+      count: (seen?.count ?? 0) + 1,
+      ...(first === undefined ? {} : { firstAfterSeconds: first }),
+    });
   }
   return [...counts.values()];
 }
 
-function parseLine(text: string): Omit<LogLine, 'count'> | undefined {
+interface Parsed {
+  readonly level: string;
+  readonly message: string;
+  readonly time?: number;
+}
+
+function parseLine(text: string): Parsed | undefined {
   if (!text.startsWith('{')) return { level: 'stderr', message: text.slice(0, 160) };
   let entry: unknown;
   try {
@@ -62,11 +78,16 @@ function parseLine(text: string): Omit<LogLine, 'count'> | undefined {
   if (fields.kind === 'access') return undefined;
   const level = typeof fields.level === 'number' ? (LEVELS[fields.level] ?? String(fields.level)) : '?';
   const err = typeof fields.err === 'string' ? `: ${fields.err.slice(0, ERR_CHARS)}` : '';
-  return { level, message: `${String(fields.msg)}${err}` };
+  const message = `${String(fields.msg)}${err}`;
+  return typeof fields.time === 'number' ? { level, message, time: fields.time } : { level, message };
 }
 
-/** "3× error writing consumption failed; will retry: SqliteError: …", one a line. */
+/** "+0.4 s 3× error writing consumption failed; will retry: SqliteError: …", one a line. */
 export function describeEvents(lines: readonly LogLine[], indent = '  '): string[] {
   if (lines.length === 0) return [`${indent}(nothing but access lines)`];
-  return lines.map((line) => `${indent}${line.count}× ${line.level} ${line.message}`);
+  return lines.map((line) => {
+    const first =
+      line.firstAfterSeconds === undefined ? '' : `first at +${line.firstAfterSeconds.toFixed(1)} s: `;
+    return `${indent}${first}${line.count}× ${line.level} ${line.message}`;
+  });
 }

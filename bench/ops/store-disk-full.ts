@@ -36,6 +36,8 @@ export interface DiskFigures extends FaultRun {
   };
   readonly roomForRacing: number;
   readonly racingTemporaryLeft: number;
+  /** From the fill to the filler's removal, on the event log's clock. */
+  readonly freedAfterSeconds: number;
   readonly afterIntact: boolean;
   readonly events: readonly LogLine[];
 }
@@ -84,6 +86,7 @@ async function withPmproxy(ports: OpsPorts, disk: SmallDisk, plan: DiskPlan): Pr
     await sleep(plan.fullSeconds * 1000);
 
     under.faultEnds();
+    const freedAfterSeconds = mark === undefined ? NaN : (Date.now() - mark.at) / 1000;
     disk.free();
     // A flush a second: let one run on the space given back before uploading again.
     await sleep(2000);
@@ -96,6 +99,7 @@ async function withPmproxy(ports: OpsPorts, disk: SmallDisk, plan: DiskPlan): Pr
       uploads: { before, full, racing, after },
       roomForRacing,
       racingTemporaryLeft,
+      freedAfterSeconds,
       afterIntact: got.status === 200 && got.bytes === UPLOAD_BYTES,
       events: eventsSince(mark),
       ...(await under.finish()),

@@ -25,6 +25,8 @@ export interface LockFigures extends FaultRun {
   readonly plan: LockPlan;
   /** How long the other process really held the lock. */
   readonly heldSeconds: number;
+  /** From the mark before python3 started to the lock's release, on the event log's clock. */
+  readonly releasedAfterSeconds: number;
   readonly events: readonly LogLine[];
 }
 
@@ -70,15 +72,23 @@ export async function lockedStore(ports: OpsPorts, plan: LockPlan): Promise<Lock
   return underLoad(load, async (under) => {
     await sleep(plan.baselineSeconds * 1000);
     const mark = markLog(under.pmproxy.logPath);
+    // Marked before python3 starts: it takes the lock at once, and a request it catches is its.
+    under.faultStarts();
     const holder = await holdLock(config.storePath, plan.lockSeconds);
     try {
-      under.faultStarts();
       const held = performance.now();
       await holder.exited;
       under.faultEnds();
       const heldSeconds = (performance.now() - held) / 1000;
+      const releasedAfterSeconds = mark === undefined ? NaN : (Date.now() - mark.at) / 1000;
       await sleep(plan.afterSeconds * 1000);
-      return { plan, heldSeconds, events: eventsSince(mark), ...(await under.finish()) };
+      return {
+        plan,
+        heldSeconds,
+        releasedAfterSeconds,
+        events: eventsSince(mark),
+        ...(await under.finish()),
+      };
     } finally {
       await stop(holder);
     }
