@@ -87,7 +87,9 @@ export function describeEvents(lines: readonly LogLine[], indent = '  '): string
   if (lines.length === 0) return [`${indent}(nothing but access lines)`];
   return lines.map((line) => {
     const first =
-      line.firstAfterSeconds === undefined ? '' : `first at +${line.firstAfterSeconds.toFixed(1)} s: `;
+      line.firstAfterSeconds === undefined
+        ? ''
+        : `first at ${line.firstAfterSeconds >= 0 ? '+' : ''}${line.firstAfterSeconds.toFixed(1)} s: `;
     return `${indent}${first}${line.count}× ${line.level} ${line.message}`;
   });
 }
