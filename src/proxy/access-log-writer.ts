@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { formatAccess, type AccessFormat } from './access-formats.js';
 import type { AccessRecord } from './access-record.js';
+import { writeLine } from '../util/write-line.js';
 
 /** Lines are gathered up to this many bytes, or BATCH_MS, before a write: one system call per batch. */
 const BATCH_BYTES = 16 * 1024;
@@ -26,6 +27,8 @@ export class AccessLogWriter {
       sync: false,
       minLength: BATCH_BYTES,
       maxWrite: MAX_WRITE,
+      // See writeLine.
+      contentMode: 'buffer',
     });
     // A failing log must not take the gateway down; the event log says what happened.
     this.#destination.on('error', () => undefined);
@@ -33,7 +36,7 @@ export class AccessLogWriter {
 
   readonly write = (record: AccessRecord): void => {
     if (this.#closed) return;
-    this.#destination.write(formatAccess(this.format, record));
+    writeLine(this.#destination, formatAccess(this.format, record));
     this.#timer ??= setTimeout(this.#flush, BATCH_MS).unref();
   };
 

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { jsonLine, LEVEL_NUMBER, type LevelName } from './json-line.js';
 import type { Logger } from './logger.js';
+import { writeLine } from './write-line.js';
 
 /** Lines are gathered up to this many bytes before a write; a write per line costs a system call each. */
 const BATCH_BYTES = 16 * 1024;
@@ -27,7 +28,14 @@ function levelOf(name: string): number {
 export function createJsonLogger(
   level = process.env['PMPROXY_LOG_LEVEL'] ?? 'info',
 ): Logger & { setLevel(level: string): void } {
-  const destination = pino.destination({ fd: 2, sync: false, minLength: BATCH_BYTES, maxWrite: MAX_WRITE });
+  // See writeLine.
+  const destination = pino.destination({
+    fd: 2,
+    sync: false,
+    minLength: BATCH_BYTES,
+    maxWrite: MAX_WRITE,
+    contentMode: 'buffer',
+  });
   let threshold = levelOf(level);
   let flushTimer: NodeJS.Timeout | undefined;
   const flushNow = (): void => {
@@ -44,7 +52,7 @@ export function createJsonLogger(
   };
   const write = (name: LevelName, msg: string, fields: Record<string, unknown> | undefined): boolean => {
     if (LEVEL_NUMBER[name] < threshold) return false;
-    destination.write(jsonLine(name, Date.now(), BASE, msg, fields));
+    writeLine(destination, jsonLine(name, Date.now(), BASE, msg, fields));
     return true;
   };
   return {
