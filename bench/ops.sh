@@ -13,9 +13,11 @@ source bench/lib/pids.sh
 take_bench_lock
 trap stop_leftovers EXIT
 
-require_programs "apt-get install nginx-light squid curl util-linux slowhttptest systemd" \
+# python3: the restarts' socket-holding supervisor and the store section's lock holder; mount: the
+# store section's small tmpfs (as root).
+require_programs "apt-get install nginx-light squid curl util-linux slowhttptest systemd python3" \
   "(stop the services the packages start, the bench runs its own)" \
-  nginx squid curl taskset flock slowhttptest systemd-socket-activate
+  nginx squid curl taskset flock slowhttptest systemd-socket-activate python3 mount umount
 read_bench_flags "$@"
 
 mkdir -p "$out/logs" "$pids"
