@@ -79,11 +79,8 @@ export function apiErrors(log: Logger) {
 function toAnswer(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   const fault = storageFault(err);
-  if (fault !== undefined) {
-    const headers: Record<string, string> =
-      fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
-    return new ApiError(fault.status, fault.code, fault.message, {}, headers);
-  }
+  if (fault !== undefined)
+    return new ApiError(fault.status, fault.code, fault.message, {}, { ...fault.headers });
   const e = (typeof err === 'object' && err !== null ? err : {}) as HttpishError;
   const status = typeof e.status === 'number' ? e.status : 500;
   const known = HTTP_ERRORS[status];

@@ -47,8 +47,8 @@ const digest = (header: string): string => hash('sha256', KEY + header, 'base64'
  * pays argon2 once, not per request, and a client repeating wrong credentials is refused without
  * argon2 and counted once. Right and wrong answers are kept apart, each bounded, so a flood of
  * wrong guesses never pushes out the users who logged in. A change to the user DB (another
- * process's `pmproxy user passwd`) forgets everything; a reload that changes a user DB's table builds a new UserDB object, and so
- * new caches. Concurrent checks of one header share one verification.
+ * process's `pmproxy user passwd`) forgets everything; a reload that changes a user DB's table
+ * builds a new UserDB object, and so a new cache. Concurrent checks of one header share one verification.
  */
 export class CredentialCache {
   readonly #right = new Map<string, Entry>();

@@ -57,7 +57,8 @@ export async function closeGeneration(generation: Pick<Generation, 'managers'>):
 
 /**
  * Reads the configuration in `dir` and builds its generation, touching nothing shared: what a
- * reload (and check-config) does before anything is committed; `previous` as for buildGeneration. A refusal carries the messages an
+ * reload (and check-config) does before anything is committed; `previous` as for buildGeneration.
+ * A refusal carries the messages an
  * admin reads, one per problem.
  */
 export function loadGeneration(

@@ -68,7 +68,7 @@ async function answeringStorageFaults(
     const fault = storageFault(err);
     if (fault === undefined || ctx.headerSent) throw err;
     deps.log.error(`${ctx.method} failed: ${fault.message}`, { kind: 'files', err: String(err) });
-    if (fault.retryAfter !== undefined) ctx.set('Retry-After', String(fault.retryAfter));
+    ctx.set(fault.headers);
     answer(ctx, fault.status, fault.message);
   }
 }

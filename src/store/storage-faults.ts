@@ -7,20 +7,21 @@ export interface StorageFault {
   readonly status: 503 | 507;
   readonly code: 'store_busy' | 'disk_full';
   readonly message: string;
-  /** Seconds for Retry-After. */
-  readonly retryAfter?: number;
+  /** The answer's headers (Retry-After when waiting helps). */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 const DISK_FULL: StorageFault = {
   status: 507,
   code: 'disk_full',
   message: 'the server has no room left on its disk; try again later',
+  headers: {},
 };
 const STORE_BUSY: StorageFault = {
   status: 503,
   code: 'store_busy',
   message: 'the store is busy (another process holds it); try again in a moment',
-  retryAfter: 1,
+  headers: { 'Retry-After': '1' },
 };
 
 /** What `err` is when it is one of those faults; undefined for anything else. */
